@@ -1,0 +1,73 @@
+import { LockMode } from "../resources/lock_mode.ts";
+
+/**
+ * The effective configuration of one flom invocation: built-in defaults, overlaid by the system
+ * file, the user file, `-c FILE` and the command line (in that order). One field per config key
+ * of the original (spec/config.md §3); an absent optional string is "not set".
+ */
+export interface Settings {
+  // [Trace]
+  daemonTraceFile?: string;
+  commandTraceFile?: string;
+  appendTraceFile: boolean;
+  verbose: boolean;
+  // [Resource]
+  resourceName: string;
+  resourceTimeout: number;
+  resourceQuantity: number;
+  lockMode: LockMode;
+  resourceCreate: boolean;
+  resourceIdleLifespan: number;
+  // [Daemon]
+  socketName?: string;
+  daemonLifespan: number;
+  unicastAddress?: string;
+  unicastPort: number;
+  multicastAddress?: string;
+  multicastPort: number;
+  mountPointVfs?: string;
+  // [Monitor]
+  /** Signal numbers (1..31), ascending, without duplicates. */
+  ignoredSignals: number[];
+  // [Network]
+  networkInterface?: string;
+  discoveryAttempts: number;
+  discoveryTimeout: number;
+  discoveryTtl: number;
+  tcpKeepaliveTime: number;
+  tcpKeepaliveIntvl: number;
+  tcpKeepaliveProbes: number;
+  // [TLS]
+  tlsCertificate?: string;
+  tlsPrivateKey?: string;
+  tlsCaCertificate?: string;
+  tlsCheckPeerId: boolean;
+}
+
+/** The name used when none is given; the CLI refuses to set it explicitly. */
+export const DEFAULT_RESOURCE_NAME = "_RESOURCE";
+
+/** Built-in defaults (spec/cli.md §2); a fresh object each call. */
+export function defaultSettings(): Settings {
+  return {
+    appendTraceFile: false,
+    verbose: false,
+    resourceName: DEFAULT_RESOURCE_NAME,
+    resourceTimeout: -1,
+    resourceQuantity: 1,
+    lockMode: LockMode.Exclusive,
+    resourceCreate: true,
+    resourceIdleLifespan: 0,
+    daemonLifespan: 5000,
+    unicastPort: 28015,
+    multicastPort: 28015,
+    ignoredSignals: [],
+    discoveryAttempts: 2,
+    discoveryTimeout: 500,
+    discoveryTtl: 1,
+    tcpKeepaliveTime: 60,
+    tcpKeepaliveIntvl: 10,
+    tcpKeepaliveProbes: 6,
+    tlsCheckPeerId: false,
+  };
+}
