@@ -1,0 +1,30 @@
+/** The verbose configuration dump (spec/cli.md §4.5). */
+import { SETTING_KEYS, type SettingKey } from "../config/layer.ts";
+import type { Settings } from "../config/settings.ts";
+import { signalName } from "../config/values.ts";
+
+function dumpValue(settings: Settings, entry: SettingKey): string {
+  switch (entry.type) {
+    case "string":
+    case "path":
+      return `'${settings[entry.field] ?? ""}'`;
+    case "integer":
+    case "lockMode":
+      return String(settings[entry.field]);
+    case "yesno":
+      return settings[entry.field] ? "1" : "0";
+    case "signals":
+      return `'${settings[entry.field].map(signalName).join(";")}'`;
+  }
+}
+
+/**
+ * The 29 lines `-V` prints, one per setting in config file order (`[Trace]/DaemonTraceFile='…'`
+ * to `[TLS]/TlsCheckPeerId=0`), each ending in a newline: strings quoted (unset ones as `''`),
+ * yes/no as 0/1, the lock mode as its number, signals as names joined by `;`.
+ */
+export function formatSettingsDump(settings: Settings): string {
+  return SETTING_KEYS.map((entry) =>
+    `[${entry.group}]/${entry.key}=${dumpValue(settings, entry)}\n`
+  ).join("");
+}

@@ -1,0 +1,89 @@
+/** The `--help` and `--version` texts (spec/help-output.txt, spec/cli.md §4.2). */
+import { OPTIONS, type OptionSpec } from "./options.ts";
+
+// The original's help order (GLib prints options in the order of its table), by long name.
+const HELP_ORDER: readonly string[] = [
+  "version",
+  "verbose",
+  "config-file",
+  "resource-name",
+  "resource-timeout",
+  "resource-quantity",
+  "resource-create",
+  "resource-idle-lifespan",
+  "lock-mode",
+  "socket-name",
+  "daemon-lifespan",
+  "unicast-address",
+  "unicast-port",
+  "multicast-address",
+  "multicast-port",
+  "mount-point-vfs",
+  "network-interface",
+  "discovery-attempts",
+  "discovery-timeout",
+  "discovery-ttl",
+  "tcp-keepalive-time",
+  "tcp-keepalive-intvl",
+  "tcp-keepalive-probes",
+  "tls-certificate",
+  "tls-private-key",
+  "tls-ca-certificate",
+  "tls-check-peer-id",
+  "ignore-signal",
+  "signal-list",
+  "daemon-trace-file",
+  "command-trace-file",
+  "append-trace-file",
+  "quiesce-exit",
+  "immediate-exit",
+  "unique-id",
+  "debug-feature",
+];
+
+// GLib starts descriptions at column 35 (two spaces of indent, names padded to 33).
+const NAME_WIDTH = 33;
+
+function optionLine(spec: OptionSpec): string {
+  const names = spec.short === undefined ? `--${spec.long}` : `-${spec.short}, --${spec.long}`;
+  return `  ${names.padEnd(NAME_WIDTH)}${spec.help}\n`;
+}
+
+function option(long: string): OptionSpec {
+  const spec = OPTIONS.find((spec) => spec.long === long);
+  if (spec === undefined) throw new Error(`Cannot write the help: no option '--${long}'`);
+  return spec;
+}
+
+/**
+ * The help of the original, option for option (`[OPTION...]` where the original's C locale
+ * printed `[OPTION?]`), followed by the exit statuses.
+ */
+export function helpText(): string {
+  return "Usage:\n" +
+    "  flom [OPTION...] [-- command to execute]\n" +
+    "\n" +
+    "Help Options:\n" +
+    optionLine(option("help")) +
+    "\n" +
+    "Application Options:\n" +
+    HELP_ORDER.map((long) => optionLine(option(long))).join("") +
+    "\n" +
+    "Exit status: the command's own; 96 when the lock request cannot wait, 97 when the command\n" +
+    "cannot be executed, 98 when the resource is busy or the timeout expired, 99 on any other error.\n";
+}
+
+/**
+ * The `--version` text: the original's, with `version` as the package version and a line saying
+ * that this is the Deno re-implementation.
+ */
+export function versionText(version: string): string {
+  return "FLoM: Free Lock Manager\n" +
+    "Copyright (c) 2013-2024, Christian Ferrari; all rights reserved.\n" +
+    "License: GPL (GNU Public License) version 2\n" +
+    `Package name: flom; package version: ${version}\n` +
+    "Deno/TypeScript re-implementation of FLoM 1.7.2 (same options, configuration and protocol)\n" +
+    "TLS supported protocol(s): All TLS protocols\n" +
+    "Access https://github.com/tiian/flom for project community activities\n" +
+    "Documentation is available at http://www.tiian.org/flom/\n";
+}

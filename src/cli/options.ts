@@ -1,0 +1,219 @@
+/**
+ * The flom command line (spec/cli.md §2, §3, with the differences of DESIGN.md §2): options end at
+ * the first word that is not an option, short options take attached values (`-d0`), and every
+ * setting given wins over the config files.
+ */
+import { readSetting, SETTING_KEYS, type SettingKey } from "../config/layer.ts";
+import type { Settings } from "../config/settings.ts";
+import { parseInteger } from "../config/values.ts";
+
+/** A command line flom cannot run with; the message is the complete line for stderr. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** What the command line asks for. */
+export interface CommandLine {
+  /** Exactly the settings given, already validated and normalised; they beat every config file. */
+  overrides: Partial<Settings>;
+  /** `-c FILE`: an extra config file, read after the system and user files. */
+  configFile?: string;
+  /** The command to run and its arguments (possibly empty). */
+  command: string[];
+  /** `-h`, `-?`, `--help`, `--help-all`: print the help and nothing else. */
+  help: boolean;
+  /** `-v`: print the version. */
+  version: boolean;
+  /** `--signal-list`: print the signals that can be ignored. */
+  signalList: boolean;
+  /** `--unique-id`: print this host's unique id. */
+  uniqueId: boolean;
+  /** `-x`: ask the daemon to stop once its current requests are done. */
+  quiesceExit: boolean;
+  /** `-X`: ask the daemon to stop now; wins over `-x`. */
+  immediateExit: boolean;
+  /** `--debug-feature NAME`. */
+  debugFeature?: string;
+  /** Warning lines to print on stderr (a negative quantity). */
+  warnings: string[];
+}
+
+type FlagAction = "help" | "version" | "signalList" | "uniqueId" | "quiesceExit" | "immediateExit";
+type ValueAction = "configFile" | "debugFeature";
+
+/** One command-line option: a setting of the table, or one of the command line's own fields. */
+export interface OptionSpec {
+  /** The one-letter name, without `-`. */
+  readonly short?: string;
+  /** The long name, without `--`. */
+  readonly long: string;
+  /** The help line. */
+  readonly help: string;
+  /** What the option sets. */
+  readonly target: SettingKey | FlagAction | ValueAction;
+}
+
+const ACTION_OPTIONS: readonly OptionSpec[] = [
+  { short: "h", long: "help", help: "Show help options", target: "help" },
+  { short: "v", long: "version", help: "Print package info and exit", target: "version" },
+  { short: "c", long: "config-file", help: "User configuration file name", target: "configFile" },
+  {
+    long: "signal-list",
+    help: "Print the list of signals that can be ignored and exit",
+    target: "signalList",
+  },
+  {
+    short: "x",
+    long: "quiesce-exit",
+    help: "Start daemon termination completing current requests",
+    target: "quiesceExit",
+  },
+  {
+    short: "X",
+    long: "immediate-exit",
+    help: "Start daemon termination immediately and interrupting current requests",
+    target: "immediateExit",
+  },
+  { long: "unique-id", help: "Print unique ID and exit", target: "uniqueId" },
+  {
+    long: "debug-feature",
+    help: "Debug execution, specify the debug feature to execute",
+    target: "debugFeature",
+  },
+];
+
+/** Every option, the settings' ones taken from {@link SETTING_KEYS}; help.ts orders them. */
+export const OPTIONS: readonly OptionSpec[] = [
+  ...ACTION_OPTIONS,
+  ...SETTING_KEYS.map((key) => ({ ...key.option, target: key })),
+];
+
+const BY_SHORT = new Map<string, OptionSpec>(
+  OPTIONS.flatMap((spec) => spec.short ? [[spec.short, spec] as const] : []),
+);
+const BY_LONG = new Map<string, OptionSpec>(OPTIONS.map((spec) => [spec.long, spec]));
+// GLib's other spellings of the help option.
+const HELP = BY_LONG.get("help")!;
+BY_SHORT.set("?", HELP);
+BY_LONG.set("help-all", HELP);
+
+function takesValue(spec: OptionSpec): boolean {
+  if (typeof spec.target === "string") {
+    return spec.target === "configFile" || spec.target === "debugFeature";
+  }
+  return spec.target.option.flag !== true;
+}
+
+function usage(message: string): UsageError {
+  return new UsageError(`option parsing failed: ${message}`);
+}
+
+/**
+ * Parses `argv` (without the program name). Long options take `--name value` or `--name=value`;
+ * short ones `-o 5` or `-o5`, and flags cluster (`-Vx`, `-Vd 0`). A value is the next word even
+ * when it starts with `-`. A flag given a value (`--quiesce-exit=1`) ignores it. `--` ends the
+ * options and is dropped; otherwise the options end at the first other word (a lone `-`
+ * included), and the rest is the command verbatim. A repeated option keeps its last value, except
+ * `--ignore-signal`, which adds up. Help stops the parsing where it appears, so only errors before
+ * it count. Values are checked after the whole line is read, in the order of
+ * {@link SETTING_KEYS}, and not at all for `--version`, `--signal-list` and `--unique-id`,
+ * which the original prints before applying any option.
+ *
+ * Throws {@link UsageError}: `option parsing failed: Unknown option -z` and the other GLib texts,
+ * or the original's message for a refused value (`lock-mode: 'XX' is an invalid value`).
+ */
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  const line: CommandLine = {
+    overrides: {},
+    command: [],
+    help: false,
+    version: false,
+    signalList: false,
+    uniqueId: false,
+    quiesceExit: false,
+    immediateExit: false,
+    warnings: [],
+  };
+  const given = new Map<SettingKey, string[]>();
+  let index = 0;
+
+  // Records one option; without an attached value it consumes the next word (advancing `index`).
+  const take = (spec: OptionSpec, shown: string, attached: string | undefined): void => {
+    let value: string | undefined;
+    if (takesValue(spec)) {
+      value = attached ?? argv[++index];
+      if (value === undefined) throw usage(`Missing argument for ${shown}`);
+    }
+    const target = spec.target;
+    if (typeof target !== "string") {
+      // GLib converts integers while parsing, so their errors come before any value check.
+      if (target.type === "integer" && value !== undefined) checkInteger(value, shown);
+      // A flag setting (-V) means "yes".
+      const text = value ?? "yes";
+      const values = target.type === "signals" ? given.get(target) ?? [] : [];
+      given.set(target, [...values, text]);
+    } else if (target === "configFile" || target === "debugFeature") {
+      if (value !== undefined) line[target] = value;
+    } else {
+      line[target] = true;
+    }
+  };
+
+  for (; index < argv.length && !line.help; index++) {
+    const word = argv[index]!;
+    if (word === "--") {
+      index++;
+      break;
+    }
+    if (word.startsWith("--")) {
+      const equals = word.indexOf("=");
+      const name = equals < 0 ? word.slice(2) : word.slice(2, equals);
+      const spec = BY_LONG.get(name);
+      if (spec === undefined) throw usage(`Unknown option ${word}`);
+      take(spec, `--${name}`, equals < 0 ? undefined : word.slice(equals + 1));
+    } else if (word.startsWith("-") && word !== "-") {
+      for (let at = 1; at < word.length && !line.help; at++) {
+        const spec = BY_SHORT.get(word[at]!);
+        if (spec === undefined) throw usage(`Unknown option ${word}`);
+        const attached = word.slice(at + 1);
+        if (takesValue(spec) && attached !== "") {
+          take(spec, `-${word[at]}`, attached);
+          break;
+        }
+        take(spec, `-${word[at]}`, undefined);
+      }
+    } else {
+      break;
+    }
+  }
+  if (line.help) return line;
+  line.command = argv.slice(index);
+  if (line.version || line.signalList || line.uniqueId) return line;
+
+  for (const key of SETTING_KEYS) {
+    const values = given.get(key);
+    if (values === undefined) continue;
+    try {
+      Object.assign(
+        line.overrides,
+        readSetting(key, values.join(";"), { syntax: "option", warnings: line.warnings }),
+      );
+    } catch (error) {
+      if (error instanceof RangeError) throw new UsageError(error.message, { cause: error });
+      throw error;
+    }
+  }
+  return line;
+}
+
+function checkInteger(value: string, shown: string): void {
+  try {
+    parseInteger(value, "option");
+  } catch (error) {
+    // GLib's quotes are “ ”, which flom in the C locale prints as "?".
+    if (error instanceof RangeError) {
+      throw usage(`Integer value ?${value}? for ${shown} out of range`);
+    }
+    throw usage(`Cannot parse integer value ?${value}? for ${shown}`);
+  }
+}

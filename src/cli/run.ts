@@ -1,0 +1,239 @@
+import { userInfo } from "node:os";
+import { connectDaemon, SocketOwnerError } from "../client/connect.ts";
+import { ClientError } from "../client/client_error.ts";
+import { LockSession } from "../client/lock_session.ts";
+import { requestShutdown } from "../client/shutdown.ts";
+import { checkSettings } from "../config/check.ts";
+import { ConfigError } from "../config/layer.ts";
+import { loadSettings } from "../config/load.ts";
+import type { Settings } from "../config/settings.ts";
+import { runCommand } from "../exec/run_command.ts";
+import { toBinaryString } from "../protocol/binary_string.ts";
+import { RC, strerror } from "../protocol/return_codes.ts";
+import { parseResourceName } from "../resources/names.ts";
+import { readUniqueId, UNIQUE_ID_FILES } from "../transport/unique_id.ts";
+import { formatSettingsDump } from "./dump.ts";
+import { EXIT } from "./exit_status.ts";
+import { helpText, versionText } from "./help.ts";
+import { type CommandLine, parseCommandLine, UsageError } from "./options.ts";
+import { signalListText } from "./signals.ts";
+import { unsupportedFeature } from "./unsupported.ts";
+import { VERSION } from "./version.ts";
+
+/** Where the CLI writes; injected by tests of `run`. */
+export interface Console {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const STANDARD_CONSOLE: Console = {
+  out: (text) => writeAll(Deno.stdout, text),
+  err: (text) => writeAll(Deno.stderr, text),
+};
+
+/**
+ * The flom command: parses `argv`, loads the configuration, then shows help/version/lists,
+ * requests a daemon shutdown, or locks the resource, runs the command and unlocks. Returns the
+ * exit status (spec/errors.md §1); never exits the process itself.
+ */
+export async function run(argv: string[], console: Console = STANDARD_CONSOLE): Promise<number> {
+  let cli: CommandLine;
+  try {
+    cli = parseCommandLine(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.err(`${error.message}\n`);
+    return EXIT.GENERIC_ERROR;
+  }
+  for (const warning of cli.warnings) console.err(`${warning}\n`);
+  if (cli.help) {
+    console.out(helpText());
+    return EXIT.OK;
+  }
+  if (cli.version || cli.signalList) {
+    if (cli.version) console.out(versionText(VERSION));
+    if (cli.signalList) console.out(signalListText());
+    return EXIT.OK;
+  }
+  if (cli.uniqueId) {
+    const id = readUniqueId();
+    if (id === undefined) {
+      console.err(`Cannot read the unique id: none of ${UNIQUE_ID_FILES.join(", ")} is readable\n`);
+      return EXIT.GENERIC_ERROR;
+    }
+    console.out(`${id}\n`);
+    return EXIT.OK;
+  }
+
+  let settings: Settings;
+  let privateSocket: boolean;
+  try {
+    const loaded = await loadSettings({
+      home: Deno.env.get("HOME") ?? homeOfUser(),
+      ...(cli.configFile === undefined ? {} : { configFile: cli.configFile }),
+      overrides: cli.overrides,
+    });
+    for (const warning of loaded.warnings) console.err(`${warning}\n`);
+    if (loaded.settings.verbose) console.out(formatSettingsDump(loaded.settings));
+    // No endpoint configured anywhere: the computed per-user socket, which must stay private.
+    privateSocket = loaded.settings.socketName === undefined &&
+      loaded.settings.unicastAddress === undefined &&
+      loaded.settings.multicastAddress === undefined;
+    const checked = checkSettings(loaded.settings, privateSocket ? loginName() : "");
+    for (const warning of checked.warnings) console.err(`${warning}\n`);
+    settings = checked.settings;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.err(`${error.message}\n`);
+    return EXIT.GENERIC_ERROR;
+  }
+  const unsupported = unsupportedFeature(settings, cli);
+  if (unsupported !== undefined) {
+    console.err(`${unsupported}\n`);
+    return EXIT.GENERIC_ERROR;
+  }
+
+  if (cli.quiesceExit || cli.immediateExit) {
+    return await shutdown(settings, privateSocket, cli.immediateExit, console);
+  }
+  if (cli.command.length === 0) {
+    console.err("No command to execute!\n");
+    return EXIT.UNABLE_TO_EXECUTE;
+  }
+  return await lockAndRun(settings, { privateSocket, argv, command: cli.command }, console);
+}
+
+async function shutdown(
+  settings: Settings,
+  privateSocket: boolean,
+  immediate: boolean,
+  console: Console,
+): Promise<number> {
+  console.out(`Starting FLoM daemon ${immediate ? "immediate" : "quiesce"} shutdown...\n`);
+  try {
+    const conn = await connectDaemon({ settings, privateSocket, autoStart: false, argv: [] });
+    await requestShutdown(conn, { immediate, peerId: readUniqueId() ?? "" });
+    return EXIT.OK;
+  } catch (error) {
+    return reportFailure(error, "flom_client_connect", console);
+  }
+}
+
+async function lockAndRun(
+  settings: Settings,
+  call: { privateSocket: boolean; argv: string[]; command: string[] },
+  console: Console,
+): Promise<number> {
+  const name = toBinaryString(settings.resourceName);
+  const kind = parseResourceName(name)?.kind;
+  let session: LockSession;
+  try {
+    const conn = await connectDaemon({
+      settings,
+      privateSocket: call.privateSocket,
+      autoStart: true,
+      argv: call.argv,
+    });
+    session = new LockSession(conn);
+  } catch (error) {
+    return reportFailure(error, "flom_client_connect", console);
+  }
+
+  let element: string | undefined;
+  try {
+    const result = await session.lock({
+      name,
+      ...(kind === "simple" || kind === "hierarchical" ? { mode: settings.lockMode } : {}),
+      ...(kind === "numeric" ? { quantity: settings.resourceQuantity } : {}),
+      timeout: settings.resourceTimeout,
+      create: settings.resourceCreate,
+      idleLifespan: settings.resourceIdleLifespan,
+      peerId: readUniqueId() ?? "",
+    });
+    if (result.status === "timeout") {
+      session.abort();
+      console.err(
+        `The lock was not obtained because timeout (${settings.resourceTimeout} milliseconds) expired\n`,
+      );
+      return EXIT.RESOURCE_BUSY;
+    }
+    if (result.status === "refused") {
+      await session.close();
+      return reportRefusal(result.rc, console);
+    }
+    element = result.element;
+  } catch (error) {
+    session.abort();
+    return reportFailure(error, "flom_client_lock", console);
+  }
+
+  if (element !== undefined && settings.verbose) console.out(`Locked element is '${element}'\n`);
+  const status = await runCommand(call.command, {
+    ...(element === undefined ? {} : { element }),
+    env: {
+      FLOM_RESOURCE_NAME: settings.resourceName,
+      ...(element === undefined ? {} : { FLOM_RESOURCE_ELEMENT: element }),
+    },
+    warn: (line) => console.err(`${line}\n`),
+  });
+  try {
+    // A failed command rolls back what it took (only transactional sequences care).
+    await session.unlock(status !== 0);
+  } catch (error) {
+    session.abort();
+    return reportFailure(error, "flom_client_unlock", console);
+  }
+  await session.close();
+  return status;
+}
+
+function reportRefusal(rc: number, console: Console): number {
+  switch (rc) {
+    case RC.LOCK_BUSY:
+      console.err("Resource already locked, the lock cannot be obtained\n");
+      return EXIT.RESOURCE_BUSY;
+    case RC.LOCK_CANT_WAIT:
+      console.err("The resource could be available in the future, but the requester can't wait\n");
+      return EXIT.REQUESTER_CANT_WAIT;
+    case RC.LOCK_IMPOSSIBLE:
+      console.err("Resource will never satisfy the request, the lock cannot be obtained\n");
+      return EXIT.GENERIC_ERROR;
+    default:
+      console.err(`flom_client_lock: ret_cod=${rc} (${strerror(rc)})\n`);
+      return EXIT.GENERIC_ERROR;
+  }
+}
+
+function reportFailure(error: unknown, step: string, console: Console): number {
+  if (error instanceof ClientError) {
+    console.err(`${step}: ret_cod=${error.rc} (${strerror(error.rc)})\n`);
+    return EXIT.GENERIC_ERROR;
+  }
+  if (error instanceof SocketOwnerError) {
+    console.err(`${error.message}\n`);
+    return EXIT.GENERIC_ERROR;
+  }
+  throw error;
+}
+
+function loginName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "nobody"; // the original's fallback when the passwd entry is missing
+  }
+}
+
+function homeOfUser(): string | undefined {
+  try {
+    return userInfo().homedir;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeAll(file: { writeSync(bytes: Uint8Array): number }, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  let offset = 0;
+  while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
+}

@@ -1,0 +1,46 @@
+import { defaultSettings, type Settings } from "../config/settings.ts";
+import type { CommandLine } from "./options.ts";
+
+// Features of the original that this version does not have yet, each with the settings that
+// ask for it. Refusing them is better than silently doing something else.
+const FEATURES: { what: string; asked: (settings: Settings, cli: CommandLine) => boolean }[] = [
+  {
+    what: "multicast auto-discovery (-A, --multicast-address)",
+    asked: (s) => s.multicastAddress !== undefined,
+  },
+  {
+    what: "IPv6 network interfaces (-n, --network-interface)",
+    asked: (s) => s.networkInterface !== undefined,
+  },
+  {
+    what: "TLS (--tls-certificate, --tls-private-key, --tls-ca-certificate)",
+    asked: (s) =>
+      s.tlsCertificate !== undefined || s.tlsPrivateKey !== undefined ||
+      s.tlsCaCertificate !== undefined,
+  },
+  {
+    what: "TCP keepalive tuning (--tcp-keepalive-time, -intvl, -probes)",
+    asked: (s) => {
+      const d = defaultSettings();
+      return s.tcpKeepaliveTime !== d.tcpKeepaliveTime ||
+        s.tcpKeepaliveIntvl !== d.tcpKeepaliveIntvl ||
+        s.tcpKeepaliveProbes !== d.tcpKeepaliveProbes;
+    },
+  },
+  {
+    what: "the status file system (-m, --mount-point-vfs)",
+    asked: (s) => s.mountPointVfs !== undefined,
+  },
+  {
+    what: "trace files (-t, -T, --daemon-trace-file, --command-trace-file)",
+    asked: (s) => s.daemonTraceFile !== undefined || s.commandTraceFile !== undefined,
+  },
+  { what: "ignoring signals (--ignore-signal)", asked: (s) => s.ignoredSignals.length > 0 },
+  { what: "debug features (--debug-feature)", asked: (_, cli) => cli.debugFeature !== undefined },
+];
+
+/** The message for the first requested feature this version lacks, if any. */
+export function unsupportedFeature(settings: Settings, cli: CommandLine): string | undefined {
+  const feature = FEATURES.find((feature) => feature.asked(settings, cli));
+  return feature && `flom: ${feature.what} is not supported by this version yet`;
+}

@@ -1,0 +1,152 @@
+import type { LockAnswer } from "../protocol/messages.ts";
+import { MAX_CLIENT_MESSAGE_BYTES } from "../protocol/messages.ts";
+import { ProtocolError, RC } from "../protocol/return_codes.ts";
+import { MessageStream } from "../transport/message_stream.ts";
+import { ClientError } from "./client_error.ts";
+
+/** What to lock; names are binary strings (one char per byte). */
+export interface LockRequestOptions {
+  name: string;
+  /** Lock mode, sent only for simple and hierarchical names. */
+  mode?: number;
+  /** Units, sent only for numeric names. */
+  quantity?: number;
+  /** Milliseconds to wait: negative forever, 0 not at all. */
+  timeout: number;
+  /** Create the resource when it does not exist yet (`-e`). */
+  create: boolean;
+  /** Milliseconds the daemon keeps the resource after its last user (`-i`). */
+  idleLifespan: number;
+  /** This host's unique id. */
+  peerId: string;
+}
+
+/** How a lock request ended. `rc` carries the daemon's refusal (4, 5, 6, -14, -25). */
+export type LockResult =
+  | { status: "locked"; element?: string }
+  | { status: "refused"; rc: number }
+  | { status: "timeout" };
+
+/**
+ * One lock over one connection: lock, then unlock, then a graceful disconnect. The daemon
+ * releases everything of a connection that closes, so closing is always safe.
+ */
+export class LockSession {
+  #stream: MessageStream;
+  #name = "";
+
+  constructor(conn: Deno.Conn) {
+    this.#stream = new MessageStream(conn, MAX_CLIENT_MESSAGE_BYTES);
+  }
+
+  /**
+   * Sends the lock request and waits for the outcome: at most `timeout` ms in all (the timer is
+   * not restarted by intermediate answers). Throws ClientError on a broken conversation.
+   */
+  async lock(options: LockRequestOptions): Promise<LockResult> {
+    this.#name = options.name;
+    await this.#send({
+      kind: "lock",
+      peerId: options.peerId,
+      name: options.name,
+      ...(options.mode === undefined ? {} : { mode: options.mode }),
+      wait: options.timeout !== 0,
+      ...(options.quantity === undefined ? {} : { quantity: options.quantity }),
+      create: options.create,
+      lifespan: options.idleLifespan,
+    });
+    const deadline = options.timeout > 0 ? Date.now() + options.timeout : undefined;
+    for (let first = true;; first = false) {
+      const answer = await this.#readAnswer(deadline);
+      if (answer === undefined) return { status: "timeout" };
+      if (answer.step !== (first ? 16 : 24)) {
+        throw new ClientError(RC.PROTOCOL_ERROR, `unexpected answer step ${answer.step}`);
+      }
+      switch (answer.rc) {
+        case RC.OK:
+          return answer.element === undefined
+            ? { status: "locked" }
+            : { status: "locked", element: answer.element };
+        case RC.LOCK_ENQUEUED:
+        case RC.LOCK_WAIT_RESOURCE:
+          continue;
+        case RC.LOCK_BUSY:
+        case RC.LOCK_CANT_WAIT:
+        case RC.LOCK_IMPOSSIBLE:
+        case RC.INVALID_RESOURCE_NAME:
+        case RC.INVALID_TIMESTAMP_FORMAT:
+          return { status: "refused", rc: answer.rc };
+        default:
+          throw new ClientError(RC.PROTOCOL_ERROR, `unexpected answer rc ${answer.rc}`);
+      }
+    }
+  }
+
+  /** Releases the lock; `rollback` returns a transactional sequence value to its pool. */
+  async unlock(rollback: boolean): Promise<void> {
+    await this.#send({ kind: "unlock", name: this.#name, rollback });
+  }
+
+  /**
+   * Graceful disconnect: half-close, wait for the daemon to close its side (so that the release
+   * has been processed when this resolves), close.
+   */
+  async close(): Promise<void> {
+    try {
+      await this.#stream.closeWrite();
+      while ((await this.#stream.read()) !== null) {
+        // A grant racing with a timeout may still arrive; it is discarded.
+      }
+    } catch {
+      // The daemon is gone or closed first: nothing is held any more either way.
+    } finally {
+      this.#stream.close();
+    }
+  }
+
+  /** Closes at once, without waiting for the daemon (after a timeout). */
+  abort(): void {
+    this.#stream.close();
+  }
+
+  async #send(message: Parameters<MessageStream["write"]>[0]): Promise<void> {
+    try {
+      await this.#stream.write(message);
+    } catch (error) {
+      throw new ClientError(RC.SEND_ERROR, describe(error));
+    }
+  }
+
+  /** The next lock answer; undefined when the deadline passes first. */
+  async #readAnswer(deadline: number | undefined): Promise<LockAnswer | undefined> {
+    const read = this.#stream.read();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = deadline === undefined ? undefined : new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+    });
+    try {
+      const message = await (expired === undefined ? read : Promise.race([read, expired]));
+      if (message === undefined) {
+        read.catch(() => {}); // settles when the connection is closed after the timeout
+        return undefined;
+      }
+      if (message === null) {
+        throw new ClientError(RC.RECV_ERROR, "the daemon closed the connection");
+      }
+      if (message.kind !== "lockAnswer") {
+        throw new ClientError(RC.PROTOCOL_ERROR, `unexpected ${message.kind} message`);
+      }
+      return message;
+    } catch (error) {
+      if (error instanceof ClientError) throw error;
+      if (error instanceof ProtocolError) throw new ClientError(error.code, error.message);
+      throw new ClientError(RC.RECV_ERROR, describe(error));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,84 @@
+/**
+ * The configuration check run once all layers are applied (spec/config.md §5): refuses
+ * contradictory settings, computes the default socket name, and coerces the lock mode and
+ * quantity to what the resource kind supports.
+ */
+import { LockMode } from "../resources/lock_mode.ts";
+import { parseResourceName, RESOURCE_TYPE_NUMBER } from "../resources/names.ts";
+import { ConfigError } from "./layer.ts";
+import type { Settings } from "./settings.ts";
+import { SOCKET_NAME_MAX_BYTES, utf8Length } from "./values.ts";
+
+/** The result of {@link checkSettings}. */
+export interface CheckedSettings {
+  /** A copy of the input with the default socket and the coercions applied. */
+  settings: Settings;
+  /** One-line warnings about coerced values; only when `settings.verbose`, as in the original. */
+  warnings: string[];
+}
+
+// The default socket /tmp/flom-<login>, cut to fit sun_path without splitting a character.
+function defaultSocketName(login: string): string {
+  let name = `/tmp/flom-${login}`;
+  while (utf8Length(name) > SOCKET_NAME_MAX_BYTES) name = [...name].slice(0, -1).join("");
+  return name;
+}
+
+/**
+ * Checks `settings` for running. `login` is the user's login name (`nobody` when unknown), used
+ * for the default socket `/tmp/flom-<login>` when neither a socket nor an address is set.
+ * Throws {@link ConfigError} for a socket together with a unicast or multicast address, for a
+ * peer-id check without all three TLS files, and for one or two TLS files without the others
+ * (a deliberate difference: the original silently goes without TLS).
+ */
+export function checkSettings(settings: Settings, login: string): CheckedSettings {
+  const checked = { ...settings };
+  const warnings: string[] = [];
+  if (
+    checked.socketName !== undefined &&
+    (checked.unicastAddress !== undefined || checked.multicastAddress !== undefined)
+  ) {
+    throw new ConfigError(
+      "ERROR: flom can not be configured for local (UNIX socket) and network (TCP-UDP/IP) communication at the same time.",
+    );
+  }
+  const tlsFiles = [checked.tlsCertificate, checked.tlsPrivateKey, checked.tlsCaCertificate]
+    .filter((file) => file !== undefined).length;
+  if (checked.tlsCheckPeerId && tlsFiles < 3) {
+    throw new ConfigError(
+      "ERROR: TLS check peer id can not be specified without full TLS configuration.",
+    );
+  }
+  if (tlsFiles > 0 && tlsFiles < 3) {
+    throw new ConfigError(
+      "Cannot use TLS: --tls-certificate, --tls-private-key and --tls-ca-certificate must be given together",
+    );
+  }
+  if (
+    checked.socketName === undefined && checked.unicastAddress === undefined &&
+    checked.multicastAddress === undefined
+  ) {
+    checked.socketName = defaultSocketName(login);
+  }
+  const name = parseResourceName(checked.resourceName);
+  if (name === undefined) {
+    throw new ConfigError(`ERROR: '${checked.resourceName}' is not a valid name for a resource`);
+  }
+  const type = RESOURCE_TYPE_NUMBER[name.kind];
+  if (
+    checked.lockMode !== LockMode.Exclusive && name.kind !== "simple" &&
+    name.kind !== "hierarchical"
+  ) {
+    warnings.push(
+      `This resource type (${type}) support only exclusive lock mode; specified value (${checked.lockMode}) will be ignored`,
+    );
+    checked.lockMode = LockMode.Exclusive;
+  }
+  if (checked.resourceQuantity !== 1 && name.kind !== "numeric") {
+    warnings.push(
+      `This resource type (${type}) does not support quantity lock option; specified value (${checked.resourceQuantity}) will be ignored`,
+    );
+    checked.resourceQuantity = 1;
+  }
+  return { settings: checked, warnings: checked.verbose ? warnings : [] };
+}

@@ -1,0 +1,491 @@
+/**
+ * Every setting of flom, described once: its field, its config file group and key, its value type
+ * and rules, and its command-line option. The config file reader, the command-line parser, the
+ * help text and the verbose dump are all driven by {@link SETTING_KEYS}.
+ */
+import type { ConfigSyntaxError, KeyFile } from "./keyfile.ts";
+import type { Settings } from "./settings.ts";
+import {
+  absInt,
+  type IntegerSyntax,
+  invalidValue,
+  parseInteger,
+  parseLockMode,
+  parseSignalList,
+  parseYesNo,
+  quoteValue,
+  validateResourceName,
+  validateSocketName,
+} from "./values.ts";
+
+/** A configuration that flom cannot run with; the message is the complete line for stderr. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type FieldOf<T> = { [K in keyof Settings]-?: Settings[K] extends T ? K : never }[keyof Settings];
+
+/** Fields holding text. */
+export type StringField = FieldOf<string | undefined>;
+/** Fields holding a plain integer (the lock mode has its own type). */
+export type IntegerField = Exclude<FieldOf<number>, "lockMode">;
+/** Fields holding a yes/no. */
+export type BooleanField = FieldOf<boolean>;
+
+/** How a setting appears on the command line and in the help. */
+export interface SettingOption {
+  /** The one-letter name, without `-`. */
+  readonly short?: string;
+  /** The long name, without `--`; also the prefix of the original's value error messages. */
+  readonly long: string;
+  /** The help line (the original's text). */
+  readonly help: string;
+  /** Takes no value on the command line and means "yes" (`-V`); a yes/no in config files. */
+  readonly flag?: true;
+}
+
+interface KeyBase {
+  /** The config file group, without brackets. */
+  readonly group: string;
+  /** The config file key. */
+  readonly key: string;
+  readonly option: SettingOption;
+}
+
+/**
+ * One setting. `type` selects the value syntax: `string` and `path` are stored as given (a path
+ * is resolved to an absolute one by the caller, which does the file system access); `integer`
+ * is a C int; `yesno`, `lockMode` and `signals` use the parsers of values.ts.
+ */
+export type SettingKey =
+  & KeyBase
+  & (
+    | {
+      readonly type: "string" | "path";
+      readonly field: StringField;
+      /** Throws `RangeError` with the complete message when the text is refused. */
+      readonly validate?: (text: string, option: string) => void;
+    }
+    | {
+      readonly type: "integer";
+      readonly field: IntegerField;
+      /**
+       * Turns the parsed number into the stored one; `undefined` ignores the value (the earlier
+       * layer's stays); may add a warning line.
+       */
+      readonly normalise?: (value: number, warnings: string[]) => number | undefined;
+    }
+    | { readonly type: "yesno"; readonly field: BooleanField }
+    | { readonly type: "lockMode"; readonly field: "lockMode" }
+    | { readonly type: "signals"; readonly field: "ignoredSignals" }
+  );
+
+// Normalisers of spec/cli.md §2 and spec/config.md §3.
+const absOneIfZero = (value: number) => absInt(value) || 1;
+const absIgnoreZero = (value: number) => absInt(value) || undefined;
+
+function positiveQuantity(value: number, warnings: string[]): number | undefined {
+  if (value < 0) {
+    warnings.push(`Resource quantity ignored because negative values (${value}) are meaningless`);
+  }
+  return value > 0 ? value : undefined;
+}
+
+const KEEPALIVE_HELP = "Local override for SO_KEEPALIVE feature";
+
+/**
+ * All settings, in the order the original reads its config file (spec/config.md §3), which is
+ * also the order of the verbose dump (spec/cli.md §4.5).
+ */
+export const SETTING_KEYS: readonly SettingKey[] = [
+  {
+    field: "daemonTraceFile",
+    group: "Trace",
+    key: "DaemonTraceFile",
+    type: "string",
+    option: {
+      short: "t",
+      long: "daemon-trace-file",
+      help: "Specify daemon (background process) trace file name (absolute path required)",
+    },
+  },
+  {
+    field: "commandTraceFile",
+    group: "Trace",
+    key: "CommandTraceFile",
+    type: "string",
+    option: {
+      short: "T",
+      long: "command-trace-file",
+      help: "Specify command (foreground process) trace file name (absolute path required)",
+    },
+  },
+  {
+    field: "appendTraceFile",
+    group: "Trace",
+    key: "AppendTraceFile",
+    type: "yesno",
+    option: {
+      long: "append-trace-file",
+      help:
+        "Specify if the trace file(s) must be appended or truncated for every execution (accepted values 'yes', 'no')",
+    },
+  },
+  {
+    field: "verbose",
+    group: "Trace",
+    key: "Verbose",
+    type: "yesno",
+    option: { short: "V", long: "verbose", help: "Activate verbose messages", flag: true },
+  },
+  {
+    field: "resourceName",
+    group: "Resource",
+    key: "Name",
+    type: "string",
+    validate: validateResourceName,
+    option: {
+      short: "r",
+      long: "resource-name",
+      help: "Specify the name of the resource to be locked",
+    },
+  },
+  {
+    field: "resourceTimeout",
+    group: "Resource",
+    key: "Timeout",
+    type: "integer",
+    option: {
+      short: "o",
+      long: "resource-timeout",
+      help: "Specify maximum wait time (milliseconds) if a resource is already locked",
+    },
+  },
+  {
+    field: "resourceQuantity",
+    group: "Resource",
+    key: "Quantity",
+    type: "integer",
+    normalise: positiveQuantity,
+    option: {
+      short: "q",
+      long: "resource-quantity",
+      help: "Specify how many numeric resources must be locked",
+    },
+  },
+  {
+    field: "lockMode",
+    group: "Resource",
+    key: "LockMode",
+    type: "lockMode",
+    option: {
+      short: "l",
+      long: "lock-mode",
+      help: "Resource lock mode ('NL', 'CR', 'CW', 'PR', 'PW', 'EX')",
+    },
+  },
+  {
+    field: "resourceCreate",
+    group: "Resource",
+    key: "Create",
+    type: "yesno",
+    option: {
+      short: "e",
+      long: "resource-create",
+      help:
+        "Specify if the command can create the resource to lock (accepted values are 'yes', 'no')",
+    },
+  },
+  {
+    field: "resourceIdleLifespan",
+    group: "Resource",
+    key: "IdleLifespan",
+    type: "integer",
+    normalise: absIgnoreZero,
+    option: {
+      short: "i",
+      long: "resource-idle-lifespan",
+      help: "Specify how long (milliseconds) a resource will be kept after usage termination",
+    },
+  },
+  {
+    field: "socketName",
+    group: "Daemon",
+    key: "SocketName",
+    type: "string",
+    validate: validateSocketName,
+    option: { short: "s", long: "socket-name", help: "Daemon/command communication socket name" },
+  },
+  {
+    field: "daemonLifespan",
+    group: "Daemon",
+    key: "Lifespan",
+    type: "integer",
+    option: {
+      short: "d",
+      long: "daemon-lifespan",
+      help: "Specify minimum lifespan of the flom daemon (if activated)",
+    },
+  },
+  {
+    field: "unicastAddress",
+    group: "Daemon",
+    key: "UnicastAddress",
+    type: "string",
+    option: { short: "a", long: "unicast-address", help: "Daemon TCP/IP address" },
+  },
+  {
+    field: "unicastPort",
+    group: "Daemon",
+    key: "UnicastPort",
+    type: "integer",
+    normalise: absInt,
+    option: { short: "p", long: "unicast-port", help: "Daemon TCP/IP port" },
+  },
+  {
+    field: "multicastAddress",
+    group: "Daemon",
+    key: "MulticastAddress",
+    type: "string",
+    option: { short: "A", long: "multicast-address", help: "Daemon UDP/IP (multicast) address" },
+  },
+  {
+    field: "multicastPort",
+    group: "Daemon",
+    key: "MulticastPort",
+    type: "integer",
+    normalise: absInt,
+    option: { short: "P", long: "multicast-port", help: "Daemon UDP/IP (multicast) port" },
+  },
+  {
+    field: "mountPointVfs",
+    group: "Daemon",
+    key: "MountPointVFS",
+    type: "string",
+    option: {
+      short: "m",
+      long: "mount-point-vfs",
+      help: "Mount point of daemon Virtual File System",
+    },
+  },
+  {
+    field: "ignoredSignals",
+    group: "Monitor",
+    key: "IgnoredSignals",
+    type: "signals",
+    option: {
+      long: "ignore-signal",
+      help: "Ignore a specific signal, can be repeated to specify more than one",
+    },
+  },
+  {
+    field: "networkInterface",
+    group: "Network",
+    key: "NetworkInterface",
+    type: "string",
+    option: {
+      short: "n",
+      long: "network-interface",
+      help: "Network interface that must be used for IPv6 link local addresses",
+    },
+  },
+  {
+    field: "discoveryAttempts",
+    group: "Network",
+    key: "DiscoveryAttempts",
+    type: "integer",
+    normalise: absOneIfZero,
+    option: {
+      short: "D",
+      long: "discovery-attempts",
+      help: "UDP/IP (multicast) max number of requests",
+    },
+  },
+  {
+    field: "discoveryTimeout",
+    group: "Network",
+    key: "DiscoveryTimeout",
+    type: "integer",
+    normalise: absInt,
+    option: { short: "I", long: "discovery-timeout", help: "UDP/IP (multicast) request timeout" },
+  },
+  {
+    field: "discoveryTtl",
+    group: "Network",
+    key: "DiscoveryTTL",
+    type: "integer",
+    normalise: absOneIfZero,
+    option: { long: "discovery-ttl", help: "UDP/IP (multicast) hop limit" },
+  },
+  {
+    field: "tcpKeepaliveTime",
+    group: "Network",
+    key: "TcpKeepaliveTime",
+    type: "integer",
+    normalise: absInt,
+    option: { long: "tcp-keepalive-time", help: KEEPALIVE_HELP },
+  },
+  {
+    field: "tcpKeepaliveIntvl",
+    group: "Network",
+    key: "TcpKeepaliveIntvl",
+    type: "integer",
+    normalise: absInt,
+    option: { long: "tcp-keepalive-intvl", help: KEEPALIVE_HELP },
+  },
+  {
+    field: "tcpKeepaliveProbes",
+    group: "Network",
+    key: "TcpKeepaliveProbes",
+    type: "integer",
+    normalise: absInt,
+    option: { long: "tcp-keepalive-probes", help: KEEPALIVE_HELP },
+  },
+  {
+    field: "tlsCertificate",
+    group: "TLS",
+    key: "TlsCertificate",
+    type: "path",
+    option: {
+      long: "tls-certificate",
+      help: "Name of the file that contains the X.509 certificate of this peer",
+    },
+  },
+  {
+    field: "tlsPrivateKey",
+    group: "TLS",
+    key: "TlsPrivateKey",
+    type: "path",
+    option: {
+      long: "tls-private-key",
+      help: "Name of the file that contains the private key of this peer",
+    },
+  },
+  {
+    field: "tlsCaCertificate",
+    group: "TLS",
+    key: "TlsCaCertificate",
+    type: "path",
+    option: {
+      long: "tls-ca-certificate",
+      help:
+        "Name of the file that contains the X.509 certificate of the certification authority that signed the certificate of this peer",
+    },
+  },
+  {
+    field: "tlsCheckPeerId",
+    group: "TLS",
+    key: "TlsCheckPeerId",
+    type: "yesno",
+    option: {
+      long: "tls-check-peer-id",
+      help: "Check the unique id of the peer (accepted values are 'yes', 'no')",
+    },
+  },
+];
+
+/**
+ * The settings holding file names that the caller must resolve to absolute paths (`realpath`,
+ * relative to the current directory) before use: the TLS files.
+ */
+export const PATH_FIELDS: readonly StringField[] = SETTING_KEYS.flatMap((entry) =>
+  entry.type === "path" ? [entry.field] : []
+);
+
+/** What reading one value needs besides its text. */
+export interface ReadContext {
+  /** How integers are spelled where the text comes from. */
+  readonly syntax: IntegerSyntax;
+  /** Receives warning lines (a negative quantity). */
+  readonly warnings: string[];
+}
+
+/**
+ * Reads the text of one setting: returns `{ [field]: value }`, or `{}` for a value the rules
+ * ignore (a quantity of 0). A signal list is one text with `;` between elements. Throws
+ * `SyntaxError`/`RangeError` from {@link parseInteger}, and `RangeError` with the original's
+ * command-line message (`lock-mode: 'XX' is an invalid value`) for any other refused value.
+ */
+export function readSetting(
+  entry: SettingKey,
+  text: string,
+  context: ReadContext,
+): Partial<Settings> {
+  const setting: Partial<Settings> = {};
+  switch (entry.type) {
+    case "string":
+    case "path":
+      entry.validate?.(text, entry.option.long);
+      setting[entry.field] = text;
+      return setting;
+    case "integer": {
+      const value = parseInteger(text, context.syntax);
+      const stored = entry.normalise ? entry.normalise(value, context.warnings) : value;
+      if (stored !== undefined) setting[entry.field] = stored;
+      return setting;
+    }
+    case "yesno": {
+      const value = parseYesNo(text);
+      if (value === undefined) throw invalidValue(entry.option.long, text);
+      setting[entry.field] = value;
+      return setting;
+    }
+    case "lockMode": {
+      const value = parseLockMode(text);
+      if (value === undefined) throw invalidValue(entry.option.long, text);
+      setting[entry.field] = value;
+      return setting;
+    }
+    case "signals":
+      setting[entry.field] = parseSignalList(text.split(";"));
+      return setting;
+  }
+}
+
+function location(path: string, line: number): string {
+  return line > 0 ? `'${path}' line ${line}` : `'${path}'`;
+}
+
+/**
+ * Applies the known keys of a parsed config file onto `settings` (mutating it), in the order of
+ * {@link SETTING_KEYS}; unknown groups and keys are ignored, and any group may be missing (the
+ * original demands [Resource], [Daemon] and [Network]). `path` only names the file in messages.
+ * Returns warning lines. Throws {@link ConfigError} at the first refused value, whose message
+ * names the file, line, key and value; the keys read before it stay applied, as in the original.
+ */
+export function applyConfigFile(settings: Settings, file: KeyFile, path: string): string[] {
+  const warnings: string[] = [];
+  for (const entry of SETTING_KEYS) {
+    const found = file.get(entry.group)?.get(entry.key);
+    if (found === undefined) continue;
+    const where = location(path, found.line);
+    const keyWarnings: string[] = [];
+    try {
+      Object.assign(
+        settings,
+        readSetting(entry, found.value, { syntax: "keyfile", warnings: keyWarnings }),
+      );
+    } catch (error) {
+      if (!(error instanceof SyntaxError || error instanceof RangeError)) throw error;
+      throw new ConfigError(
+        `flom: invalid configuration in ${where}: key '${entry.key}' in group [${entry.group}] has a value that cannot be interpreted: ${
+          quoteValue(found.value)
+        }`,
+        { cause: error },
+      );
+    }
+    warnings.push(...keyWarnings.map((warning) => `flom: warning in ${where}: ${warning}`));
+  }
+  return warnings;
+}
+
+/**
+ * The {@link ConfigError} for a config file that does not parse, worded like the value errors of
+ * {@link applyConfigFile}: `flom: invalid configuration in '<path>' line N: <problem>`.
+ */
+export function invalidConfigFile(path: string, error: ConfigSyntaxError): ConfigError {
+  return new ConfigError(
+    `flom: invalid configuration in ${location(path, error.line)}: ${error.detail}`,
+    { cause: error },
+  );
+}

@@ -1,0 +1,219 @@
+/**
+ * How the values of settings are spelled (spec/cli.md §3): C integers, yes/no, lock modes, signal
+ * lists, and the rules for resource and socket names. Shared by the config files and the command
+ * line; every function is pure.
+ */
+import { LockMode } from "../resources/lock_mode.ts";
+import { parseResourceName } from "../resources/names.ts";
+import { DEFAULT_RESOURCE_NAME } from "./settings.ts";
+
+/**
+ * Where an integer is written: `"option"` is GLib's `strtol(text, 0)` (`0x10` = 16, `010` = 8,
+ * leading blanks allowed); `"keyfile"` is GKeyFile's decimal syntax, which also tolerates blanks
+ * after the number because a key file keeps the trailing blanks of a value.
+ */
+export type IntegerSyntax = "option" | "keyfile";
+
+// The range of a C `int`.
+const INT_MIN = -(2 ** 31);
+const INT_MAX = 2 ** 31 - 1;
+
+// `[ \t\n\v\f\r]` is C's isspace() in the C locale.
+const OPTION_INTEGER = /^[ \t\n\v\f\r]*([+-]?)(?:0[xX]([0-9a-fA-F]+)|(0[0-7]*)|([1-9][0-9]*))$/;
+const KEYFILE_INTEGER = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)[ \t\n\v\f\r]*$/;
+
+/**
+ * Parses a C `int`. Throws `SyntaxError` when `text` is not an integer in `syntax` (empty text and
+ * trailing garbage included) and `RangeError` when it is one but does not fit a C `int`.
+ */
+export function parseInteger(text: string, syntax: IntegerSyntax): number {
+  let sign: string;
+  let magnitude: number;
+  if (syntax === "option") {
+    const match = OPTION_INTEGER.exec(text);
+    if (!match) throw new SyntaxError(`Cannot parse integer: '${text}'`);
+    sign = match[1]!;
+    magnitude = match[2] !== undefined
+      ? Number.parseInt(match[2], 16)
+      : match[3] !== undefined
+      ? Number.parseInt(match[3], 8)
+      : Number.parseInt(match[4]!, 10);
+  } else {
+    const match = KEYFILE_INTEGER.exec(text);
+    if (!match) throw new SyntaxError(`Cannot parse integer: '${text}'`);
+    sign = match[1]!;
+    magnitude = Number.parseInt(match[2]!, 10);
+  }
+  // Huge magnitudes lose precision as doubles, but stay out of range, which is all that matters.
+  const value = sign === "-" ? -magnitude : magnitude;
+  if (value < INT_MIN || value > INT_MAX) {
+    throw new RangeError(`Cannot parse integer: '${text}' is out of range`);
+  }
+  return value;
+}
+
+/** C `abs()` on an `int`; the one overflowing case is clamped instead of staying negative. */
+export function absInt(value: number): number {
+  return Math.min(Math.abs(value), INT_MAX);
+}
+
+const YES_NO: ReadonlyMap<string, boolean> = new Map([
+  ["yes", true],
+  ["y", true],
+  ["true", true],
+  ["no", false],
+  ["n", false],
+  ["false", false],
+]);
+
+/**
+ * Parses a yes/no value: `yes`, `y`, `true`, `no`, `n`, `false` in any case, surrounding blanks
+ * ignored; `undefined` for anything else. Deliberately stricter than the original's substring
+ * search, which reads `maybe` as yes and `On` as no (DESIGN.md §2).
+ */
+export function parseYesNo(text: string): boolean | undefined {
+  return YES_NO.get(text.trim().toLowerCase());
+}
+
+// The original's search order (spec/cli.md §3.5): the first mode whose long or short name occurs
+// anywhere in the text wins, so `CRPW` is CR and `ProtectedWrite` is PW although it contains "pr".
+const LOCK_MODE_SPELLINGS: readonly (readonly [LockMode, string, string])[] = [
+  [LockMode.NullLock, "nulllock", "nl"],
+  [LockMode.ConcurrentRead, "concurrentread", "cr"],
+  [LockMode.ConcurrentWrite, "concurrentwrite", "cw"],
+  [LockMode.ProtectedWrite, "protectedwrite", "pw"],
+  [LockMode.ProtectedRead, "protectedread", "pr"],
+  [LockMode.Exclusive, "exclusive", "ex"],
+];
+
+/**
+ * Parses a lock mode the way the original does: a case-insensitive substring search
+ * (`xxPRxx` is PR); `undefined` when no mode name occurs in `text`.
+ */
+export function parseLockMode(text: string): LockMode | undefined {
+  const lower = text.toLowerCase();
+  for (const [mode, long, short] of LOCK_MODE_SPELLINGS) {
+    if (lower.includes(long) || lower.includes(short)) return mode;
+  }
+  return undefined;
+}
+
+/**
+ * The signals that can be ignored, Linux x86 numbering: entry `n - 1` is signal `n`. A fixed
+ * table, as in the original, not a query of the running system.
+ */
+export const SIGNAL_NAMES: readonly string[] = [
+  "SIGHUP",
+  "SIGINT",
+  "SIGQUIT",
+  "SIGILL",
+  "SIGTRAP",
+  "SIGABRT",
+  "SIGBUS",
+  "SIGFPE",
+  "SIGKILL",
+  "SIGUSR1",
+  "SIGSEGV",
+  "SIGUSR2",
+  "SIGPIPE",
+  "SIGALRM",
+  "SIGTERM",
+  "SIGSTKFLT",
+  "SIGCHLD",
+  "SIGCONT",
+  "SIGSTOP",
+  "SIGTSTP",
+  "SIGTTIN",
+  "SIGTTOU",
+  "SIGURG",
+  "SIGXCPU",
+  "SIGXFSZ",
+  "SIGVTALRM",
+  "SIGPROF",
+  "SIGWINCH",
+  "SIGIO",
+  "SIGPWR",
+  "SIGSYS",
+];
+
+// strtol(text, NULL, 10): the leading number, whatever follows it.
+const LEADING_DECIMAL = /^[ \t\n\v\f\r]*([+-]?[0-9]+)/;
+
+/**
+ * Parses signal list elements (spec/cli.md §3.6): a number 1..31 (trailing junk allowed, `15x` is
+ * 15) or an exact, case-sensitive name of {@link SIGNAL_NAMES}. Unknown elements are silently
+ * dropped, as in the original. Returns signal numbers, ascending, without duplicates.
+ */
+export function parseSignalList(elements: readonly string[]): number[] {
+  const signals = new Set<number>();
+  for (const element of elements) {
+    const match = LEADING_DECIMAL.exec(element);
+    const number = match ? Number(match[1]) : 0;
+    if (number >= 1 && number <= SIGNAL_NAMES.length) {
+      signals.add(number);
+    } else {
+      const index = SIGNAL_NAMES.indexOf(element);
+      if (index >= 0) signals.add(index + 1);
+    }
+  }
+  return [...signals].sort((a, b) => a - b);
+}
+
+/** The name of signal `signal` (1..31) in {@link SIGNAL_NAMES}; its number for any other. */
+export function signalName(signal: number): string {
+  return SIGNAL_NAMES[signal - 1] ?? String(signal);
+}
+
+/** The message the original prints for an option value it refuses: `lock-mode: 'XX' is ...`. */
+export function invalidValue(option: string, text: string): RangeError {
+  return new RangeError(`${option}: '${text}' is an invalid value`);
+}
+
+/**
+ * Refuses a resource name that the user may not set: the reserved default name or a name of no
+ * resource kind. Throws `RangeError` with the original's message.
+ */
+export function validateResourceName(name: string): void {
+  if (name === DEFAULT_RESOURCE_NAME) {
+    throw new RangeError(
+      `ERROR: '${name}' is a reserved resource name and can not be set by user`,
+    );
+  }
+  if (parseResourceName(name) === undefined) {
+    throw new RangeError(`ERROR: '${name}' is not a valid name for a resource`);
+  }
+}
+
+/** Longest UNIX socket path in bytes: `sizeof(sun_path) - 1` on Linux. */
+export const SOCKET_NAME_MAX_BYTES = 107;
+
+/** The length of `text` in UTF-8 bytes, the unit of path limits. */
+export function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+/** Refuses a socket name longer than {@link SOCKET_NAME_MAX_BYTES}; `option` names it. */
+export function validateSocketName(name: string, option: string): void {
+  if (utf8Length(name) > SOCKET_NAME_MAX_BYTES) throw invalidValue(option, name);
+}
+
+/**
+ * Shows a value inside a one-line message: quoted, with control characters escaped so that a
+ * value holding a newline (a key file's `\n` escape) cannot split the line.
+ */
+export function quoteValue(text: string): string {
+  // deno-lint-ignore no-control-regex
+  const escaped = text.replace(/[\x00-\x1f\x7f]/g, (char) => {
+    switch (char) {
+      case "\n":
+        return "\\n";
+      case "\t":
+        return "\\t";
+      case "\r":
+        return "\\r";
+      default:
+        return `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`;
+    }
+  });
+  return `'${escaped}'`;
+}

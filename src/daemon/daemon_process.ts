@@ -1,0 +1,30 @@
+import { type DaemonLaunch, formatStartReport, type StartReport } from "./launch_contract.ts";
+import { RC } from "../protocol/return_codes.ts";
+import { runDaemon } from "./run_daemon.ts";
+
+/**
+ * The daemon process: takes the launch (JSON) written by the client, reports its start on
+ * standard output (a pipe the launching client reads) and serves. Returns the exit status.
+ */
+export async function runDaemonProcess(launchJson: string): Promise<number> {
+  // One misbehaving promise must never take every user's locks down with the process.
+  globalThis.addEventListener("unhandledrejection", (event) => event.preventDefault());
+  let launch: DaemonLaunch;
+  try {
+    launch = JSON.parse(launchJson) as DaemonLaunch;
+  } catch {
+    writeReport({ rc: RC.INVALID_OPTION, message: "unreadable daemon launch settings" });
+    return 1;
+  }
+  return await runDaemon(launch, writeReport);
+}
+
+function writeReport(report: StartReport): void {
+  try {
+    const bytes = new TextEncoder().encode(formatStartReport(report));
+    let offset = 0;
+    while (offset < bytes.length) offset += Deno.stdout.writeSync(bytes.subarray(offset));
+  } catch {
+    // The launching client is gone; the daemon serves the others all the same.
+  }
+}

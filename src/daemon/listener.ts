@@ -1,0 +1,77 @@
+import type { Endpoint } from "../transport/endpoint.ts";
+import { connectEndpoint } from "../transport/endpoint.ts";
+
+/** Why a daemon could not start listening: another daemon already serves the endpoint. */
+export class DaemonAlreadyRunning extends Error {
+  constructor(where: string) {
+    super(`Cannot start a daemon: another daemon is already serving ${where}`);
+    this.name = "DaemonAlreadyRunning";
+  }
+}
+
+/** How a new daemon's UNIX socket is created. */
+export interface ListenOptions {
+  /** Owner-only socket (the default per-user socket); otherwise everybody may connect (`-s`). */
+  ownerOnly: boolean;
+}
+
+/**
+ * Listens on `endpoint`, making sure at most one daemon serves it: a live daemon is never
+ * replaced (DaemonAlreadyRunning), a stale UNIX socket left by a killed daemon is.
+ */
+export async function listenEndpoint(
+  endpoint: Endpoint,
+  options: ListenOptions,
+): Promise<Deno.Listener> {
+  if (endpoint.transport === "tcp") {
+    try {
+      return Deno.listen({ hostname: endpoint.hostname, port: endpoint.port });
+    } catch (error) {
+      if (error instanceof Deno.errors.AddrInUse) {
+        throw new DaemonAlreadyRunning(`${endpoint.hostname}/${endpoint.port}`);
+      }
+      throw error;
+    }
+  }
+  // Checking for a live daemon, removing a stale socket and binding must be one step, or two
+  // daemons starting together could each remove the other's fresh socket. A companion lock
+  // file (the original's `<socket>.lock`) serialises that step between processes.
+  const lockFile = await Deno.open(`${endpoint.path}.lock`, {
+    create: true,
+    write: true,
+    mode: options.ownerOnly ? 0o600 : 0o666,
+  });
+  try {
+    await lockFile.lock(true);
+    await removeStaleSocket(endpoint);
+    // The socket's mode comes from the umask at bind time: set it there, so that an owner-only
+    // socket is never reachable by others, not even for an instant.
+    const previousUmask = Deno.umask(options.ownerOnly ? 0o177 : 0);
+    try {
+      return Deno.listen({ transport: "unix", path: endpoint.path });
+    } finally {
+      Deno.umask(previousUmask);
+    }
+  } finally {
+    lockFile.close(); // also releases the lock
+  }
+}
+
+async function removeStaleSocket(endpoint: Endpoint & { transport: "unix" }): Promise<void> {
+  let conn: Deno.Conn;
+  try {
+    conn = await connectEndpoint(endpoint);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    if (!(error instanceof Deno.errors.ConnectionRefused)) throw error;
+    // Nobody accepts on it: a socket file left behind by a daemon that was killed. Anything
+    // else at that path is the user's file and stays (the original would delete it).
+    if (!(await Deno.lstat(endpoint.path)).isSocket) {
+      throw new Error(`Cannot listen on '${endpoint.path}': the file exists and is not a socket`);
+    }
+    await Deno.remove(endpoint.path);
+    return;
+  }
+  conn.close();
+  throw new DaemonAlreadyRunning(endpoint.path);
+}

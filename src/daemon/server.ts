@@ -1,0 +1,217 @@
+import { MAX_DAEMON_MESSAGE_BYTES, type Message } from "../protocol/messages.ts";
+import { RC } from "../protocol/return_codes.ts";
+import { type ConnId, LockTable, type Notice } from "../resources/lock_table.ts";
+import { MessageStream } from "../transport/message_stream.ts";
+
+/** How a daemon behaves; see DaemonServer. */
+export interface DaemonServerOptions {
+  /** Milliseconds to live with no connection and no resource; negative: forever. */
+  lifespan: number;
+  /** Sent in every first answer (`<session peerid>`). */
+  peerId: string;
+  /** Epoch milliseconds with sub-millisecond fraction; injected by tests. */
+  now?: () => number;
+}
+
+// A quiesce request (`-x`) shortens the lifespan to this, as the original's grace time.
+const QUIESCE_LIFESPAN_MS = 100;
+
+// Lock answers that end the conversation: the daemon half-closes after sending them.
+const FINAL_REFUSALS: ReadonlySet<number> = new Set([
+  RC.LOCK_CANT_WAIT,
+  RC.INVALID_RESOURCE_NAME,
+  RC.INVALID_TIMESTAMP_FORMAT,
+]);
+
+/**
+ * The lock daemon: accepts connections on one listener, frames and decodes their messages,
+ * lets the LockTable decide, and sends the answers. One bad connection is closed alone and its
+ * locks are released; it never stops the daemon.
+ */
+export class DaemonServer {
+  #listener: Deno.Listener;
+  #table: LockTable;
+  #now: () => number;
+  #peerId: string;
+  #lifespan: number;
+  #streams = new Map<ConnId, MessageStream>();
+  #nextConnId = 1;
+  #stopping = false;
+  #stopped: PromiseWithResolvers<void> = Promise.withResolvers();
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #tickTimer: ReturnType<typeof setTimeout> | undefined;
+  #tickAt: number | undefined;
+
+  constructor(listener: Deno.Listener, options: DaemonServerOptions) {
+    this.#listener = listener;
+    this.#now = options.now ?? (() => performance.timeOrigin + performance.now());
+    this.#table = new LockTable({ now: this.#now });
+    this.#peerId = options.peerId;
+    this.#lifespan = options.lifespan;
+  }
+
+  /** Serves until the daemon stops (idle lifespan over, shutdown request, or stop()). */
+  async serve(): Promise<void> {
+    this.#reschedule();
+    const accepting = this.#acceptLoop();
+    await this.#stopped.promise;
+    // The runtime removes a UNIX socket file once the pending accept has been cancelled.
+    await accepting;
+  }
+
+  /** Stops at once: closes the listener (removing a UNIX socket file) and every connection. */
+  stop(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    clearTimeout(this.#idleTimer);
+    clearTimeout(this.#tickTimer);
+    try {
+      this.#listener.close();
+    } catch {
+      // Already closed.
+    }
+    for (const stream of this.#streams.values()) stream.close();
+    this.#stopped.resolve();
+  }
+
+  /** Finishes current work, then exits through the idle path (`flom -x`). */
+  quiesce(): void {
+    this.#lifespan = QUIESCE_LIFESPAN_MS;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    this.#reschedule();
+  }
+
+  async #acceptLoop(): Promise<void> {
+    while (!this.#stopping) {
+      let conn: Deno.Conn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        if (this.#stopping || error instanceof Deno.errors.BadResource) return;
+        // Out of descriptors or a similar passing condition: let connections drain, retry.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
+      if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
+      this.#serveConnection(conn);
+    }
+  }
+
+  async #serveConnection(conn: Deno.Conn): Promise<void> {
+    const id = this.#nextConnId++;
+    const stream = new MessageStream(conn, MAX_DAEMON_MESSAGE_BYTES);
+    this.#streams.set(id, stream);
+    this.#reschedule();
+    let lockSeen = false;
+    try {
+      for (;;) {
+        const message = await stream.read();
+        if (message === null || this.#stopping) break;
+        if (message.kind === "lock") lockSeen = true;
+        if (!this.#handle(id, stream, message, lockSeen)) break;
+      }
+    } catch {
+      // Malformed, oversized or truncated input, or a broken connection: this client alone
+      // is dropped below.
+    } finally {
+      this.#streams.delete(id);
+      stream.close();
+      if (!this.#stopping) {
+        this.#deliver(this.#table.drop(id));
+        this.#reschedule();
+      }
+    }
+  }
+
+  /** Acts on one message; false when the connection must be closed. */
+  #handle(id: ConnId, stream: MessageStream, message: Message, lockSeen: boolean): boolean {
+    switch (message.kind) {
+      case "lock": {
+        const { outcome, notices } = this.#table.lock(id, {
+          name: message.name,
+          // Attributes a C client leaves out read as 0, as in the original.
+          mode: message.mode ?? 0,
+          quantity: message.quantity ?? 0,
+          wait: message.wait,
+          create: message.create,
+          lifespan: Math.abs(message.lifespan),
+        });
+        if (outcome.rc === RC.PROTOCOL_ERROR) return false;
+        const element = "element" in outcome ? outcome.element : undefined;
+        this.#send(stream, {
+          kind: "lockAnswer",
+          step: 16,
+          peerId: this.#peerId,
+          rc: outcome.rc,
+          ...(element === undefined ? {} : { element }),
+        });
+        if (FINAL_REFUSALS.has(outcome.rc)) stream.closeWrite();
+        this.#deliver(notices);
+        this.#reschedule();
+        return true;
+      }
+      case "unlock": {
+        const { ok, notices } = this.#table.unlock(id, message.name, message.rollback);
+        this.#deliver(notices);
+        this.#reschedule();
+        return ok;
+      }
+      case "shutdown":
+        // Only as the first message of a connection, as in the original.
+        if (lockSeen) return false;
+        if (message.immediate) {
+          this.stop();
+        } else {
+          this.quiesce();
+          // Nothing is answered; closing our side lets the requester return at once.
+          stream.closeWrite();
+        }
+        return true;
+      default:
+        // Pings, discovery and answers have no business on a client's stream.
+        return false;
+    }
+  }
+
+  #deliver(notices: Notice[]): void {
+    for (const notice of notices) {
+      const stream = this.#streams.get(notice.conn);
+      if (stream === undefined) continue;
+      this.#send(stream, {
+        kind: "lockAnswer",
+        step: 24,
+        rc: notice.rc,
+        ...(notice.element === undefined ? {} : { element: notice.element }),
+      });
+    }
+  }
+
+  #send(stream: MessageStream, message: Message): void {
+    // A failed write means the peer is gone; its read loop sees that and cleans up.
+    stream.write(message).catch(() => {});
+  }
+
+  /** Re-arms the two timers: the lock table's next deadline and the idle exit. */
+  #reschedule(): void {
+    if (this.#stopping) return;
+    const deadline = this.#table.nextDeadline();
+    if (deadline !== this.#tickAt) {
+      clearTimeout(this.#tickTimer);
+      this.#tickAt = deadline;
+      this.#tickTimer = deadline === undefined ? undefined : setTimeout(() => {
+        this.#tickAt = undefined;
+        this.#tickTimer = undefined;
+        this.#deliver(this.#table.tick());
+        this.#reschedule();
+      }, Math.max(0, deadline - this.#now()));
+    }
+    const idle = this.#lifespan >= 0 && this.#streams.size === 0 && this.#table.isEmpty;
+    if (!idle) {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = undefined;
+    } else if (this.#idleTimer === undefined) {
+      this.#idleTimer = setTimeout(() => this.stop(), this.#lifespan);
+    }
+  }
+}

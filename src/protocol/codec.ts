@@ -1,0 +1,367 @@
+/**
+ * The bytes of a message (spec/protocol.md D.3, D.5). Encoding reproduces the original's output
+ * byte for byte. Decoding is as tolerant as the GLib GMarkup parser the original reads with, and
+ * strict where the original marks a message invalid.
+ */
+
+import {
+  type DiscoverAnswer,
+  type LockAnswer,
+  type LockRequest,
+  type Message,
+  PROTOCOL_LEVEL,
+  type ShutdownRequest,
+  type UnlockRequest,
+  Verb,
+} from "./messages.ts";
+import { ProtocolError, RC } from "./return_codes.ts";
+
+const encoder = new TextEncoder();
+// Fatal and BOM-preserving: GLib refuses invalid UTF-8 and does not skip a byte order mark.
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Returns the bytes the original sends for `message`.
+ *
+ * Plain attribute values (peer id, element, address) have `&`, `<` and `"` escaped. The original
+ * writes them raw, which is the same bytes for every value it can produce; escaping keeps any
+ * other value readable instead of breaking the document.
+ *
+ * @throws {DOMException} if a resource name is not a binary string (a char code above 255).
+ */
+export function encodeMessage(message: Message): Uint8Array {
+  return encoder.encode(serialize(message));
+}
+
+function serialize(message: Message): string {
+  switch (message.kind) {
+    case "lock": {
+      const mode = message.mode === undefined ? "" : ` mode="${message.mode}"`;
+      const quantity = message.quantity === undefined ? "" : ` quantity="${message.quantity}"`;
+      return envelope(
+        Verb.Lock,
+        8,
+        session(message.peerId) +
+          `<resource name="${btoa(message.name)}"${mode} wait="${bit(message.wait)}"${quantity}` +
+          ` create="${bit(message.create)}" lifespan="${message.lifespan}"/>`,
+      );
+    }
+    case "lockAnswer": {
+      const element = message.element === undefined
+        ? ""
+        : ` element="${escapeValue(message.element)}"`;
+      return envelope(
+        Verb.Lock,
+        message.step,
+        (message.peerId === undefined ? "" : session(message.peerId)) +
+          `<answer rc="${message.rc}"${element}/>`,
+      );
+    }
+    case "unlock":
+      return envelope(
+        Verb.Unlock,
+        8,
+        `<resource name="${btoa(message.name)}" rollback="${bit(message.rollback)}" />`,
+      );
+    case "ping":
+      return envelope(Verb.Ping, message.step, "");
+    case "discover":
+      return envelope(Verb.Discover, 8, "");
+    case "discoverAnswer":
+      return envelope(
+        Verb.Discover,
+        16,
+        `<network address="${escapeValue(message.address)}" port="${message.port}"/>`,
+      );
+    case "shutdown":
+      return envelope(
+        Verb.Management,
+        8,
+        session(message.peerId) + `<shutdown immediate="${bit(message.immediate)}"/>`,
+      );
+  }
+}
+
+function envelope(verb: Verb, step: number, body: string): string {
+  return `<?xml version="1.0" encoding="UTF-8" ?>` +
+    `<msg level="${PROTOCOL_LEVEL}" verb="${verb}" step="${step}">${body}</msg>`;
+}
+
+function session(peerId: string): string {
+  return `<session peerid="${escapeValue(peerId)}"/>`;
+}
+
+function bit(value: boolean): string {
+  return value ? "1" : "0";
+}
+
+const ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", '"': "&quot;" };
+
+function escapeValue(value: string): string {
+  return value.replace(/[&<"]/g, (char) => ESCAPES[char] ?? char);
+}
+
+/**
+ * Reads one message.
+ *
+ * @throws {ProtocolError} `RC.MSG_DESERIALIZE_ERROR` for bytes that are not one well-formed
+ * `<msg>` document (or hold a non-integer number or invalid base64 name),
+ * `RC.PROTOCOL_LEVEL_MISMATCH` for a `level` other than 3, `RC.PROTOCOL_ERROR` for a document
+ * that is no valid message.
+ */
+export function decodeMessage(bytes: Uint8Array): Message {
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    throw malformed("invalid UTF-8");
+  }
+  // GLib's UTF-8 validation stops at a NUL byte.
+  if (text.includes("\0")) throw malformed("NUL byte");
+  return interpret(parseDocument(text));
+}
+
+type Attributes = ReadonlyMap<string, string>;
+
+/** A start tag (or empty-element tag) with its attribute values, references resolved. */
+interface Tag {
+  name: string;
+  attributes: Attributes;
+}
+
+const NAME = String.raw`[\p{L}_:][\p{L}\p{N}._:\-]*`;
+const SPACE = String.raw`[ \t\r\n]`;
+const ATTRIBUTE = String.raw`(${NAME})${SPACE}*=${SPACE}*(?:"([^"<]*)"|'([^'<]*)')`;
+const ATTRIBUTES = new RegExp(ATTRIBUTE, "gu");
+// One token of the document. Processing instructions (such as the XML declaration) and comments
+// match no group: GMarkup passes them over.
+const TOKEN = new RegExp(
+  [
+    String.raw`<(?<start>${NAME})(?<attributes>(?:${SPACE}+${ATTRIBUTE})*)${SPACE}*(?<empty>/?)>`,
+    String.raw`</(?<end>${NAME})${SPACE}*>`,
+    String.raw`<\?[\s\S]*?\?>|<!--[\s\S]*?-->`,
+    String.raw`(?<text>[^<]+)`,
+  ].join("|"),
+  "uy",
+);
+const WHITESPACE = /^[ \t\r\n]*$/;
+
+/** Returns the start tags of a single-rooted document, in document order (root first). */
+function parseDocument(text: string): Tag[] {
+  const tags: Tag[] = [];
+  const open: string[] = [];
+  TOKEN.lastIndex = 0;
+  while (TOKEN.lastIndex < text.length) {
+    const position = TOKEN.lastIndex;
+    const groups = TOKEN.exec(text)?.groups;
+    if (groups === undefined) throw malformed(`unexpected data at character ${position}`);
+    if (groups.start !== undefined) {
+      if (tags.length > 0 && open.length === 0) throw malformed("data after the root element");
+      tags.push({ name: groups.start, attributes: parseAttributes(groups.attributes ?? "") });
+      if (groups.empty === "") open.push(groups.start);
+    } else if (groups.end !== undefined) {
+      if (open.pop() !== groups.end) throw malformed(`unexpected </${groups.end}>`);
+    } else if (groups.text !== undefined) {
+      if (open.length > 0) resolveReferences(groups.text);
+      else if (!WHITESPACE.test(groups.text)) throw malformed("text outside the root element");
+    }
+  }
+  if (tags.length === 0 || open.length > 0) throw malformed("truncated document");
+  return tags;
+}
+
+function parseAttributes(source: string): Attributes {
+  const attributes = new Map<string, string>();
+  for (const [, name = "", double, single = ""] of source.matchAll(ATTRIBUTES)) {
+    attributes.set(name, resolveReferences(double ?? single));
+  }
+  return attributes;
+}
+
+const NAMED_REFERENCES: Readonly<Record<string, string>> = {
+  lt: "<",
+  gt: ">",
+  amp: "&",
+  quot: '"',
+  apos: "'",
+};
+
+// The bare `&` alternative catches every ampersand that starts no valid reference.
+const REFERENCE = /&(?:(lt|gt|amp|quot|apos)|#([0-9]+)|#x([0-9A-Fa-f]+));|&/g;
+
+function resolveReferences(raw: string): string {
+  return raw.replace(REFERENCE, (reference, named?: string, decimal?: string, hex?: string) => {
+    if (named !== undefined) return NAMED_REFERENCES[named] ?? reference;
+    const code = decimal !== undefined
+      ? parseInt(decimal, 10)
+      : hex !== undefined
+      ? parseInt(hex, 16)
+      : NaN;
+    if (!(code > 0 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff)) {
+      throw malformed(`invalid reference ${JSON.stringify(reference)}`);
+    }
+    return String.fromCodePoint(code);
+  });
+}
+
+const KNOWN_TAGS = new Set(["session", "resource", "answer", "network", "shutdown"]);
+
+/** Turns the tags of a document into a message, with the original's validity checks. */
+function interpret(tags: Tag[]): Message {
+  const root = tags[0];
+  if (root?.name !== "msg") throw malformed("the root element is not <msg>");
+  const level = readInteger(root.attributes, "level");
+  if (level !== undefined && level !== PROTOCOL_LEVEL) {
+    throw new ProtocolError(RC.PROTOCOL_LEVEL_MISMATCH, `protocol level ${level}, expected 3`);
+  }
+  const verb = readInteger(root.attributes, "verb") ?? 0;
+  const step = readInteger(root.attributes, "step") ?? 0;
+
+  // Like the original, a repeated tag adds to (and overrides) the attributes already read.
+  const body = new Map<string, Map<string, string>>();
+  for (const { name, attributes } of tags.slice(1)) {
+    if (KNOWN_TAGS.has(name)) {
+      const merged = body.get(name) ?? new Map<string, string>();
+      for (const [key, value] of attributes) merged.set(key, value);
+      body.set(name, merged);
+    } else if (attributes.size > 0) {
+      throw invalid(`unexpected tag <${name}> with attributes`);
+    }
+  }
+
+  // Each tag is read only in the messages that carry it; elsewhere it is ignored.
+  switch (verb) {
+    case Verb.Lock:
+      if (step === 8) return lockRequest(body);
+      if (step === 16 || step === 24 || step === 32) return lockAnswer(step, body);
+      break;
+    case Verb.Unlock:
+      if (step === 8) return unlockRequest(body);
+      break;
+    case Verb.Ping:
+      if (step === 8 || step === 16) return { kind: "ping", step };
+      break;
+    case Verb.Discover:
+      if (step === 8) return { kind: "discover" };
+      if (step === 16) return discoverAnswer(body);
+      break;
+    case Verb.Management:
+      if (step === 8) return shutdownRequest(body);
+      break;
+  }
+  throw invalid(`verb ${verb} with step ${step} is no message`);
+}
+
+type Body = ReadonlyMap<string, Attributes>;
+
+function lockRequest(body: Body): LockRequest {
+  const resource = body.get("resource");
+  rejectAttributes(resource, ["rollback"], "a lock request");
+  const mode = readInteger(resource, "mode");
+  const quantity = readInteger(resource, "quantity");
+  return {
+    kind: "lock",
+    peerId: body.get("session")?.get("peerid") ?? "",
+    name: readName(resource, "a lock request"),
+    ...(mode === undefined ? {} : { mode }),
+    wait: readFlag(resource, "wait"),
+    ...(quantity === undefined ? {} : { quantity }),
+    create: readFlag(resource, "create"),
+    lifespan: readInteger(resource, "lifespan") ?? 0,
+  };
+}
+
+function lockAnswer(step: LockAnswer["step"], body: Body): LockAnswer {
+  const answer = body.get("answer");
+  const session = step === 16 ? body.get("session") : undefined;
+  const element = answer?.get("element");
+  return {
+    kind: "lockAnswer",
+    step,
+    ...(session === undefined ? {} : { peerId: session.get("peerid") ?? "" }),
+    rc: readInteger(answer, "rc") ?? 0,
+    ...(element === undefined ? {} : { element }),
+  };
+}
+
+function unlockRequest(body: Body): UnlockRequest {
+  const resource = body.get("resource");
+  rejectAttributes(
+    resource,
+    ["mode", "wait", "quantity", "create", "lifespan"],
+    "an unlock request",
+  );
+  return {
+    kind: "unlock",
+    name: readName(resource, "an unlock request"),
+    rollback: readFlag(resource, "rollback"),
+  };
+}
+
+function discoverAnswer(body: Body): DiscoverAnswer {
+  const network = body.get("network");
+  allowAttributes(network, ["address", "port"], "<network>");
+  const address = network?.get("address");
+  const port = readInteger(network, "port");
+  if (address === undefined || port === undefined) {
+    throw invalid("a discover answer needs both address and port");
+  }
+  return { kind: "discoverAnswer", address, port };
+}
+
+function shutdownRequest(body: Body): ShutdownRequest {
+  const shutdown = body.get("shutdown");
+  if (shutdown === undefined) throw invalid("a management message without <shutdown>");
+  allowAttributes(shutdown, ["immediate"], "<shutdown>");
+  return {
+    kind: "shutdown",
+    peerId: body.get("session")?.get("peerid") ?? "",
+    immediate: readFlag(shutdown, "immediate"),
+  };
+}
+
+function rejectAttributes(attributes: Attributes | undefined, keys: string[], where: string) {
+  const key = keys.find((key) => attributes?.has(key));
+  if (key !== undefined) throw invalid(`attribute ${key} in ${where}`);
+}
+
+function allowAttributes(attributes: Attributes | undefined, keys: string[], where: string) {
+  for (const key of attributes?.keys() ?? []) {
+    if (!keys.includes(key)) throw invalid(`unknown attribute ${key} in ${where}`);
+  }
+}
+
+// Canonical padding only: what atob would accept beyond this is not what the original sends.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function readName(resource: Attributes | undefined, where: string): string {
+  const encoded = resource?.get("name");
+  if (encoded === undefined) throw invalid(`${where} without a resource name`);
+  if (!BASE64.test(encoded)) throw malformed(`resource name "${encoded}" is not base64`);
+  return atob(encoded);
+}
+
+const INTEGER = /^[+-]?[0-9]+$/;
+
+// The original keeps every number in a C int.
+function readInteger(attributes: Attributes | undefined, key: string): number | undefined {
+  const value = attributes?.get(key);
+  if (value === undefined) return undefined;
+  const number = Number(value) + 0; // + 0 turns "-0" into a plain 0
+  if (!INTEGER.test(value) || number < -(2 ** 31) || number >= 2 ** 31) {
+    throw malformed(`${key}="${value}" is not an integer`);
+  }
+  return number;
+}
+
+function readFlag(attributes: Attributes | undefined, key: string): boolean {
+  return (readInteger(attributes, key) ?? 0) !== 0;
+}
+
+function malformed(reason: string): ProtocolError {
+  return new ProtocolError(RC.MSG_DESERIALIZE_ERROR, reason);
+}
+
+function invalid(reason: string): ProtocolError {
+  return new ProtocolError(RC.PROTOCOL_ERROR, reason);
+}

@@ -1,0 +1,71 @@
+/**
+ * Splits a byte stream into messages (spec/protocol.md D.2): a message ends at the first
+ * `</msg>`, with no length prefix and nothing in between messages.
+ */
+
+import { ProtocolError, RC } from "./return_codes.ts";
+
+const TERMINATOR = new TextEncoder().encode("</msg>");
+const TERMINATOR_START = 0x3c; // "<", which occurs only once in the terminator
+
+/** Cuts a stream at each `</msg>`, refusing messages longer than a limit. */
+export class MessageFramer {
+  readonly #maxBytes: number;
+  // The pending part never exceeds the limit, so a buffer of that size is enough.
+  readonly #pending: Uint8Array;
+  #pendingLength = 0;
+  // How many terminator bytes end the pending part, so a split terminator is found without
+  // scanning old bytes again.
+  #matched = 0;
+
+  /** `maxBytes` is the longest message accepted, terminator included. */
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+    this.#pending = new Uint8Array(maxBytes);
+  }
+
+  /**
+   * Appends bytes; returns every complete message (each ending with `</msg>`, the terminator
+   * included), in order. Bytes after the last terminator are kept for the next call.
+   *
+   * @throws {ProtocolError} `RC.BUFFER_OVERFLOW` as soon as the pending, unterminated part
+   * exceeds `maxBytes` (a message longer than `maxBytes`, terminator included, is refused).
+   * Messages completed earlier in the same chunk are lost with it; the stream is unusable after.
+   */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const messages: Uint8Array[] = [];
+    let start = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i];
+      if (byte === TERMINATOR[this.#matched]) this.#matched++;
+      else this.#matched = byte === TERMINATOR_START ? 1 : 0;
+      const length = this.#pendingLength + i + 1 - start;
+      if (length > this.#maxBytes) {
+        throw new ProtocolError(
+          RC.BUFFER_OVERFLOW,
+          `message longer than ${this.#maxBytes} bytes`,
+        );
+      }
+      if (this.#matched === TERMINATOR.length) {
+        const message = new Uint8Array(length);
+        message.set(this.#pending.subarray(0, this.#pendingLength));
+        message.set(chunk.subarray(start, i + 1), this.#pendingLength);
+        messages.push(message);
+        this.#pendingLength = 0;
+        this.#matched = 0;
+        start = i + 1;
+      }
+    }
+    this.#pending.set(chunk.subarray(start), this.#pendingLength);
+    this.#pendingLength += chunk.length - start;
+    return messages;
+  }
+
+  /**
+   * Bytes received but not yet part of a complete message (a half message at EOF is an error for
+   * the caller).
+   */
+  get pendingBytes(): number {
+    return this.#pendingLength;
+  }
+}

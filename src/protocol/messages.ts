@@ -1,0 +1,96 @@
+/**
+ * The messages of the client/daemon protocol, level 3 (spec/protocol.md D.4–D.6), as plain
+ * objects. Byte layout lives in `codec.ts`, stream splitting in `framing.ts`.
+ */
+
+/** The `level` attribute of every message, for every verb. */
+export const PROTOCOL_LEVEL = 3;
+
+/** Longest message a daemon accepts (the original reads into 512 bytes including the NUL). */
+export const MAX_DAEMON_MESSAGE_BYTES = 511;
+
+/** Longest message a client accepts (the original reads into 1024 bytes including the NUL). */
+export const MAX_CLIENT_MESSAGE_BYTES = 1023;
+
+/** The `verb` attribute. */
+export enum Verb {
+  Lock = 1,
+  Unlock = 2,
+  Ping = 3,
+  Discover = 4,
+  Management = 5,
+}
+
+/** Client → daemon (1, 8): lock a resource. */
+export interface LockRequest {
+  kind: "lock";
+  /** The client's host id; `""` when the `<session>` tag or its `peerid` is missing. */
+  peerId: string;
+  /** The resource name as a binary string (see `binary_string.ts`); base64 on the wire. */
+  name: string;
+  /** Lock mode 0..5; the original sends it only for simple and hierarchical names. */
+  mode?: number;
+  wait: boolean;
+  /** Units to lock; the original sends it only for numeric names. */
+  quantity?: number;
+  create: boolean;
+  /** Idle lifespan of the resource in milliseconds, used only when the request creates it. */
+  lifespan: number;
+}
+
+/** Daemon → client (1, 16 | 24 | 32): the outcome of a lock request. */
+export interface LockAnswer {
+  kind: "lockAnswer";
+  step: 16 | 24 | 32;
+  /** The daemon's host id; present exactly when a `<session>` tag is (only read at step 16). */
+  peerId?: string;
+  /** A reason code (`RC` in `return_codes.ts`). */
+  rc: number;
+  /** The locked set element, sequence value or timestamp, when there is one. */
+  element?: string;
+}
+
+/** Client → daemon (2, 8): release a lock (no answer). */
+export interface UnlockRequest {
+  kind: "unlock";
+  /** The resource name as a binary string. */
+  name: string;
+  /** Roll back instead of commit; meaningful only for transactional sequences. */
+  rollback: boolean;
+}
+
+/** (3, 8) or (3, 16): defined by the original but never exchanged. */
+export interface Ping {
+  kind: "ping";
+  step: 8 | 16;
+}
+
+/** Client → multicast group (4, 8): where is the daemon? */
+export interface DiscoverRequest {
+  kind: "discover";
+}
+
+/** Daemon → client (4, 16): the daemon's TCP endpoint. */
+export interface DiscoverAnswer {
+  kind: "discoverAnswer";
+  /** Empty when the client should use the source address of the datagram. */
+  address: string;
+  port: number;
+}
+
+/** Client → daemon (5, 8): stop the daemon, at once or when idle (no answer). */
+export interface ShutdownRequest {
+  kind: "shutdown";
+  peerId: string;
+  immediate: boolean;
+}
+
+/** Any message of protocol level 3. */
+export type Message =
+  | LockRequest
+  | LockAnswer
+  | UnlockRequest
+  | Ping
+  | DiscoverRequest
+  | DiscoverAnswer
+  | ShutdownRequest;

@@ -1,0 +1,230 @@
+import assert from "node:assert/strict";
+import { newTable, request, START } from "./_testing.ts";
+
+Deno.test("LockTable.lock() answers -14 to a name of no kind", () => {
+  const { table } = newTable();
+  for (const name of ["123RA", "a_b", "/a/", "_s_x", "abc\nxyz", ""]) {
+    assert.deepEqual(table.lock(1, request(name)).outcome, { rc: -14 }, name);
+  }
+  assert.ok(table.isEmpty);
+});
+
+Deno.test("LockTable.lock() rejects a mode outside 0..5 where the kind uses the mode", () => {
+  const { table } = newTable();
+  for (const mode of [-1, 6, 2.5]) {
+    assert.deepEqual(table.lock(1, request("R", { mode })).outcome, { rc: -13 });
+    assert.deepEqual(table.lock(1, request("/R", { mode })).outcome, { rc: -13 });
+  }
+  // The wire carries no mode for the other kinds.
+  assert.deepEqual(table.lock(1, request("N[1]", { mode: 9 })).outcome, { rc: 0 });
+});
+
+Deno.test("LockTable.lock() rejects a second request from a holder, a waiter or a parked one", () => {
+  const { table } = newTable();
+  table.lock(1, request("R"));
+  table.lock(2, request("R"));
+  table.lock(3, request("P", { create: false }));
+  for (const conn of [1, 2, 3]) {
+    assert.deepEqual(table.lock(conn, request("S")).outcome, { rc: -13 });
+  }
+  assert.deepEqual(table.stats(), { resources: 1, holders: 1, waiters: 1, parked: 1 });
+});
+
+Deno.test("LockTable.lock() accepts a new request after a refusal or a release", () => {
+  const { table } = newTable();
+  table.lock(1, request("R"));
+  assert.deepEqual(table.lock(2, request("R", { wait: false })).outcome, { rc: 4 });
+  assert.deepEqual(table.lock(2, request("S")).outcome, { rc: 0 });
+  table.unlock(2, "S", false);
+  assert.deepEqual(table.lock(2, request("R", { wait: false })).outcome, { rc: 4 });
+  assert.deepEqual(table.stats(), { resources: 2, holders: 1, waiters: 0, parked: 0 });
+});
+
+Deno.test("LockTable.lock() without create answers 5, or 2 and parks when it may wait", () => {
+  const { table } = newTable();
+  assert.deepEqual(table.lock(1, request("R", { create: false, wait: false })).outcome, { rc: 5 });
+  assert.ok(table.isEmpty);
+  assert.deepEqual(table.lock(1, request("R", { create: false })).outcome, { rc: 2 });
+  assert.ok(!table.isEmpty);
+  assert.deepEqual(table.stats(), { resources: 0, holders: 0, waiters: 0, parked: 1 });
+});
+
+Deno.test("LockTable.lock() without create uses an existing resource", () => {
+  const { table } = newTable();
+  table.lock(1, request("R", { mode: 3 }));
+  assert.deepEqual(table.lock(2, request("R", { mode: 3, create: false })).outcome, { rc: 0 });
+});
+
+Deno.test("LockTable.lock() serves parked requests after the creator's own request", () => {
+  const { table } = newTable();
+  table.lock(1, request("a.b", { create: false }));
+  table.lock(2, request("a.b", { create: false }));
+  table.lock(3, request("a.b", { create: false }));
+  table.lock(4, request("c.d", { create: false }));
+  const { outcome, notices } = table.lock(5, request("a.b"));
+  assert.deepEqual(outcome, { rc: 0, element: "a" });
+  assert.deepEqual(notices, [
+    { conn: 1, rc: 0, element: "b" },
+    { conn: 2, rc: 1 },
+    { conn: 3, rc: 1 },
+  ]);
+  assert.deepEqual(table.stats(), { resources: 1, holders: 2, waiters: 2, parked: 1 });
+  assert.deepEqual(table.drop(5), [{ conn: 2, rc: 0, element: "a" }]);
+});
+
+Deno.test("LockTable.lock() hands every parked path of a tree to the root's creator", () => {
+  const { table } = newTable();
+  table.lock(1, request("/bar/foo", { create: false }));
+  table.lock(2, request("/bar/foo/goofy", { create: false }));
+  table.lock(3, request("/baz", { create: false }));
+  const { outcome, notices } = table.lock(4, request("/bar/x"));
+  assert.deepEqual(outcome, { rc: 0 });
+  assert.deepEqual(notices, [{ conn: 1, rc: 0 }, { conn: 2, rc: 1 }]);
+});
+
+Deno.test("LockTable.lock() refuses a parked numeric request larger than the created pool", () => {
+  const { table } = newTable();
+  table.lock(1, request("N[2]", { create: false, quantity: 3 }));
+  const { notices } = table.lock(2, request("N[2]"));
+  assert.deepEqual(notices, [{ conn: 1, rc: 6 }]);
+  assert.deepEqual(table.stats(), { resources: 1, holders: 1, waiters: 0, parked: 0 });
+});
+
+Deno.test("LockTable.drop() forgets a parked connection", () => {
+  const { table } = newTable();
+  table.lock(1, request("R", { create: false }));
+  assert.deepEqual(table.drop(1), []);
+  assert.ok(table.isEmpty);
+  assert.deepEqual(table.lock(2, request("R")).notices, []);
+});
+
+Deno.test("LockTable.unlock() cancels a parked request", () => {
+  const { table } = newTable();
+  table.lock(1, request("R", { create: false }));
+  assert.deepEqual(table.unlock(1, "S", false), { ok: false, notices: [] });
+  assert.deepEqual(table.unlock(1, "R", false), { ok: true, notices: [] });
+  assert.ok(table.isEmpty);
+  assert.deepEqual(table.lock(1, request("S")).outcome, { rc: 0 });
+});
+
+Deno.test("LockTable.unlock() requires the locked name (the root for trees)", () => {
+  const { table } = newTable();
+  assert.deepEqual(table.unlock(9, "R", false), { ok: false, notices: [] });
+  table.lock(1, request("R"));
+  assert.deepEqual(table.unlock(1, "S", false), { ok: false, notices: [] });
+  assert.deepEqual(table.unlock(1, "/R", false), { ok: false, notices: [] });
+  assert.deepEqual(table.unlock(1, "bad name", false), { ok: false, notices: [] });
+  table.lock(2, request("/t/a"));
+  assert.deepEqual(table.unlock(2, "/t/b/c", false), { ok: true, notices: [] });
+  assert.deepEqual(table.stats().holders, 1);
+});
+
+Deno.test("LockTable.unlock() takes a waiter off the queue and grants nothing", () => {
+  const { table } = newTable();
+  table.lock(1, request("R"));
+  table.lock(2, request("R"));
+  assert.deepEqual(table.unlock(2, "R", false), { ok: true, notices: [] });
+  assert.deepEqual(table.unlock(1, "R", false), { ok: true, notices: [] });
+  // Unlocking again is harmless for kinds other than sequences.
+  assert.deepEqual(table.unlock(1, "R", false), { ok: true, notices: [] });
+  assert.deepEqual(table.stats(), { resources: 1, holders: 0, waiters: 0, parked: 0 });
+});
+
+Deno.test("LockTable.drop() releases a holder's lock and grants the next waiter", () => {
+  const { table } = newTable();
+  table.lock(1, request("R"));
+  table.lock(2, request("R"));
+  table.lock(3, request("R"));
+  assert.deepEqual(table.drop(2), []);
+  assert.deepEqual(table.drop(1), [{ conn: 3, rc: 0 }]);
+  assert.deepEqual(table.drop(1), []);
+  assert.deepEqual(table.stats(), { resources: 1, holders: 1, waiters: 0, parked: 0 });
+});
+
+Deno.test("LockTable retires a resource 2 s after its last connection left (idle lifespan 0)", () => {
+  const { table, clock } = newTable();
+  table.lock(1, request("R"));
+  table.unlock(1, "R", false);
+  // A connection that released but is still open keeps the resource.
+  assert.equal(table.nextDeadline(), undefined);
+  clock.advance(10_000);
+  table.drop(1);
+  assert.equal(table.nextDeadline(), START + 12_000);
+  clock.advance(1999);
+  assert.deepEqual(table.tick(), []);
+  assert.equal(table.stats().resources, 1);
+  clock.advance(1);
+  assert.deepEqual(table.tick(), []);
+  assert.ok(table.isEmpty);
+  assert.equal(table.nextDeadline(), undefined);
+});
+
+Deno.test("LockTable retires a resource its idle lifespan + 1 s after its last connection left", () => {
+  const { table, clock } = newTable();
+  table.lock(1, request("R", { lifespan: 5000 }));
+  // Only the creating request's lifespan counts.
+  table.lock(2, request("R", { lifespan: 100, mode: 0 }));
+  table.drop(1);
+  table.drop(2);
+  assert.equal(table.nextDeadline(), START + 6000);
+  clock.advance(5999);
+  table.tick();
+  assert.ok(!table.isEmpty);
+  clock.advance(1);
+  table.tick();
+  assert.ok(table.isEmpty);
+});
+
+Deno.test("LockTable keeps an idle resource alive when a connection comes back in time", () => {
+  const { table, clock } = newTable();
+  table.lock(1, request("a.b"));
+  table.drop(1);
+  clock.advance(1500);
+  assert.deepEqual(table.lock(2, request("a.b")).outcome, { rc: 0, element: "b" });
+  assert.equal(table.nextDeadline(), undefined);
+  clock.advance(5000);
+  table.drop(2);
+  assert.equal(table.nextDeadline(), START + 8500);
+});
+
+Deno.test("LockTable frees a refused connection's resource when it locks another one", () => {
+  const { table, clock } = newTable();
+  table.lock(1, request("N[1]", { quantity: 2 }));
+  assert.equal(table.nextDeadline(), undefined);
+  table.lock(1, request("R"));
+  assert.equal(table.nextDeadline(), START + 2000);
+  clock.advance(2000);
+  table.tick();
+  assert.equal(table.stats().resources, 1);
+});
+
+Deno.test("LockTable creates a fresh resource when the idle one expired before tick()", () => {
+  const { table, clock } = newTable();
+  table.lock(1, request("a.b"));
+  table.drop(1);
+  clock.advance(2000);
+  assert.deepEqual(table.lock(2, request("a.b", { create: false })).outcome, { rc: 2 });
+  assert.deepEqual(table.lock(3, request("a.b")), {
+    outcome: { rc: 0, element: "a" },
+    notices: [{ conn: 2, rc: 0, element: "b" }],
+  });
+});
+
+Deno.test("LockTable locks and releases 100,000 distinct resources quickly", () => {
+  const { table, clock } = newTable();
+  const count = 100_000;
+  const started = performance.now();
+  for (let conn = 0; conn < count; conn++) {
+    assert.equal(table.lock(conn, request(`R${conn}`)).outcome.rc, 0);
+  }
+  assert.deepEqual(table.stats(), { resources: count, holders: count, waiters: 0, parked: 0 });
+  for (let conn = 0; conn < count; conn++) {
+    table.unlock(conn, `R${conn}`, false);
+    table.drop(conn);
+  }
+  clock.advance(2000);
+  table.tick();
+  const elapsed = performance.now() - started;
+  assert.ok(table.isEmpty);
+  assert.ok(elapsed < 3000, `took ${Math.round(elapsed)} ms`);
+});

@@ -1,0 +1,47 @@
+/** Where a daemon listens and a client connects: a UNIX socket path or a TCP address. */
+export type Endpoint =
+  | { transport: "unix"; path: string }
+  | { transport: "tcp"; hostname: string; port: number };
+
+/** Human-readable form for messages and traces. */
+export function describeEndpoint(endpoint: Endpoint): string {
+  return endpoint.transport === "unix"
+    ? endpoint.path
+    : `${
+      endpoint.hostname.includes(":") ? `[${endpoint.hostname}]` : endpoint.hostname
+    }/${endpoint.port}`;
+}
+
+/** Opens a stream connection; TCP connections get TCP_NODELAY like the original's. */
+export async function connectEndpoint(endpoint: Endpoint): Promise<Deno.Conn> {
+  if (endpoint.transport === "unix") {
+    return await Deno.connect({ transport: "unix", path: endpoint.path });
+  }
+  const conn = await Deno.connect({ hostname: endpoint.hostname, port: endpoint.port });
+  conn.setNoDelay(true);
+  return conn;
+}
+
+/** The endpoint fields of the settings, in the original's order of precedence. */
+export interface EndpointSettings {
+  socketName?: string;
+  unicastAddress?: string;
+  unicastPort: number;
+}
+
+/**
+ * The stream endpoint the settings name: the UNIX socket if one is set, else the TCP address;
+ * `undefined` when only multicast discovery can tell. Ports wrap at 16 bits as glibc does with
+ * the original's `%u` port strings (`-p 99999` is 34463).
+ */
+export function endpointFor(settings: EndpointSettings): Endpoint | undefined {
+  if (settings.socketName !== undefined) return { transport: "unix", path: settings.socketName };
+  if (settings.unicastAddress !== undefined) {
+    return {
+      transport: "tcp",
+      hostname: settings.unicastAddress,
+      port: settings.unicastPort % 65536,
+    };
+  }
+  return undefined;
+}

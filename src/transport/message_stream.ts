@@ -1,0 +1,80 @@
+import { decodeMessage, encodeMessage } from "../protocol/codec.ts";
+import { MessageFramer } from "../protocol/framing.ts";
+import type { Message } from "../protocol/messages.ts";
+import { ProtocolError, RC } from "../protocol/return_codes.ts";
+
+// Large enough for a whole answer; the framer enforces the real per-message limit.
+const READ_CHUNK_BYTES = 1024;
+
+/**
+ * A stream of framed protocol messages over one connection, for both sides. Reads never consume
+ * more than they frame, so pipelined messages are never lost; writes are serialised so that
+ * messages sent from different event-loop turns never interleave.
+ */
+export class MessageStream {
+  readonly conn: Deno.Conn;
+  #framer: MessageFramer;
+  #ready: Uint8Array[] = [];
+  #buffer = new Uint8Array(READ_CHUNK_BYTES);
+  #writing: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(conn: Deno.Conn, maxMessageBytes: number) {
+    this.conn = conn;
+    this.#framer = new MessageFramer(maxMessageBytes);
+  }
+
+  /**
+   * The next message, or `null` on a clean end of stream. Throws ProtocolError for an oversized,
+   * malformed or truncated message (code -126 RECV_ERROR for EOF in the middle of one), and the
+   * connection's own errors (reset, closed) as they are.
+   */
+  async read(): Promise<Message | null> {
+    while (this.#ready.length === 0) {
+      const n = await this.conn.read(this.#buffer);
+      if (n === null) {
+        if (this.#framer.pendingBytes > 0) {
+          throw new ProtocolError(RC.RECV_ERROR, "connection closed in the middle of a message");
+        }
+        return null;
+      }
+      this.#ready.push(...this.#framer.push(this.#buffer.subarray(0, n)));
+    }
+    return decodeMessage(this.#ready.shift()!);
+  }
+
+  /** Sends one message as one buffer; resolves when it has been handed to the kernel. */
+  write(message: Message): Promise<void> {
+    const bytes = encodeMessage(message);
+    const done = this.#writing.then(() => writeAll(this.conn, bytes));
+    // A failed write must not poison later writes' ordering chain; the caller sees the error.
+    this.#writing = done.catch(() => {});
+    return done;
+  }
+
+  /** Half-closes: tells the peer no more messages follow. Errors (peer gone) are ignored. */
+  async closeWrite(): Promise<void> {
+    await this.#writing;
+    try {
+      await this.conn.closeWrite();
+    } catch {
+      // The peer may already have closed; nothing is left to tell it.
+    }
+  }
+
+  /** Closes the connection once; later calls do nothing. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed by the runtime after an error.
+    }
+  }
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
+}

@@ -1,0 +1,172 @@
+/**
+ * End-to-end test fixtures: the CLI as a real process (`deno run main.ts`, as scripts/flom
+ * does), a private temporary directory per test, and cleanup of every daemon a test started,
+ * found by the test's unique socket path in its command line and stopped by PID.
+ */
+
+export const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
+const MAIN = `${ROOT}main.ts`;
+const DENO_FLAGS = ["run", "--allow-all", "--no-prompt", "--quiet", `--config=${ROOT}deno.json`];
+
+/** The result of a finished flom run. */
+export interface FlomResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of a flom process. */
+export interface FlomOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Keep stdin open as a pipe (to hold a command until the test writes to it). */
+  stdin?: boolean;
+}
+
+/** A temporary directory with a private HOME and socket path; removes both and its daemons. */
+export class TestDir implements AsyncDisposable {
+  readonly path: string;
+
+  constructor() {
+    // Short: UNIX socket paths are limited to 107 bytes.
+    this.path = Deno.makeTempDirSync({ prefix: "flt" });
+  }
+
+  /** A socket path unique to this test; `-s` with it keeps the test's daemons its own. */
+  get socket(): string {
+    return `${this.path}/sock`;
+  }
+
+  /** Environment for flom processes: private HOME, no tracing unless asked. */
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return { HOME: this.path, NO_COLOR: "1", ...extra };
+  }
+
+  /** Runs flom to completion. */
+  async run(args: string[], options: FlomOptions = {}): Promise<FlomResult> {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [...DENO_FLAGS, MAIN, ...args],
+      env: this.env(options.env),
+      cwd: options.cwd ?? this.path,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decoder = new TextDecoder();
+    return {
+      code: output.code,
+      stdout: decoder.decode(output.stdout),
+      stderr: decoder.decode(output.stderr),
+    };
+  }
+
+  /** Starts flom in the background. */
+  spawn(args: string[], options: FlomOptions = {}): FlomProcess {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [...DENO_FLAGS, MAIN, ...args],
+      env: this.env(options.env),
+      cwd: options.cwd ?? this.path,
+      stdin: options.stdin ? "piped" : "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    return new FlomProcess(child);
+  }
+
+  /** PIDs of live processes whose command line mentions this directory (its daemons). */
+  daemonPids(): number[] {
+    return processesMentioning(this.path);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    for (const pid of this.daemonPids()) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        // Gone already.
+      }
+    }
+    await waitUntil(() => this.daemonPids().length === 0, "daemons to die");
+    await Deno.remove(this.path, { recursive: true });
+  }
+}
+
+/** A flom process in the background, with its output collected as it comes. */
+export class FlomProcess {
+  readonly child: Deno.ChildProcess;
+  stdout = "";
+  stderr = "";
+  #changed: PromiseWithResolvers<void> = Promise.withResolvers();
+  #collecting: Promise<void>;
+  #stdin: WritableStreamDefaultWriter<Uint8Array> | undefined;
+
+  constructor(child: Deno.ChildProcess) {
+    this.child = child;
+    this.#collecting = Promise.all([
+      this.#collect(child.stdout, (text) => this.stdout += text),
+      this.#collect(child.stderr, (text) => this.stderr += text),
+    ]).then(() => {});
+  }
+
+  /** Resolves once `pattern` appears on stdout or stderr (or rejects if the process ends first). */
+  async waitFor(pattern: RegExp, stream: "stdout" | "stderr" = "stdout"): Promise<void> {
+    let ended = false;
+    this.#collecting.then(() => ended = true);
+    while (!pattern.test(this[stream])) {
+      if (ended) throw new Error(`process ended without ${pattern}: ${this.stdout}${this.stderr}`);
+      await Promise.race([this.#changed.promise, this.#collecting]);
+    }
+  }
+
+  /** Writes a line to the process's stdin (spawned with stdin: true). */
+  async writeLine(line: string): Promise<void> {
+    this.#stdin ??= this.child.stdin.getWriter();
+    await this.#stdin.write(new TextEncoder().encode(`${line}\n`));
+  }
+
+  /** Waits for the end; returns the exit status and all output. */
+  async result(): Promise<FlomResult> {
+    if (this.#stdin) await this.#stdin.close().catch(() => {});
+    const status = await this.child.status;
+    await this.#collecting;
+    return { code: status.code, stdout: this.stdout, stderr: this.stderr };
+  }
+
+  async #collect(stream: ReadableStream<Uint8Array>, append: (text: string) => void) {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      append(text);
+      const changed = this.#changed;
+      this.#changed = Promise.withResolvers();
+      changed.resolve();
+    }
+  }
+}
+
+/** PIDs of live processes (other than this one) whose command line contains `marker`. */
+export function processesMentioning(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    const pid = Number(entry.name);
+    if (!Number.isInteger(pid) || pid === Deno.pid) continue;
+    try {
+      const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
+      const state = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]?.[0];
+      if (cmdline.includes(marker) && state !== "Z") pids.push(pid);
+    } catch {
+      // Exited while we looked.
+    }
+  }
+  return pids;
+}
+
+/**
+ * Polls `condition` until it holds (for process exits and file removals, which give no event
+ * to await); fails after `limitMs`.
+ */
+export async function waitUntil(condition: () => boolean, what: string, limitMs = 15000) {
+  const deadline = Date.now() + limitMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
