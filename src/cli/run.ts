@@ -12,6 +12,7 @@ import { toBinaryString } from "../protocol/binary_string.ts";
 import { RC, strerror } from "../protocol/return_codes.ts";
 import { parseResourceName } from "../resources/names.ts";
 import { readUniqueId, UNIQUE_ID_FILES } from "../transport/unique_id.ts";
+import { parseTraceMask, Tracer } from "../trace/trace.ts";
 import { formatSettingsDump } from "./dump.ts";
 import { EXIT } from "./exit_status.ts";
 import { helpText, versionText } from "./help.ts";
@@ -37,6 +38,10 @@ const STANDARD_CONSOLE: Console = {
  * exit status (spec/errors.md §1); never exits the process itself.
  */
 export async function run(argv: string[], console: Console = STANDARD_CONSOLE): Promise<number> {
+  const tracer = new Tracer(parseTraceMask(Deno.env.get("FLOM_TRACE_MASK")), console.err, {
+    now: () => performance.timeOrigin + performance.now(),
+    pid: Deno.pid,
+  });
   let cli: CommandLine;
   try {
     cli = parseCommandLine(argv);
@@ -94,24 +99,30 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
   }
 
   if (cli.quiesceExit || cli.immediateExit) {
-    return await shutdown(settings, privateSocket, cli.immediateExit, console);
+    return await shutdown(settings, { privateSocket, tracer }, cli.immediateExit, console);
   }
   if (cli.command.length === 0) {
     console.err("No command to execute!\n");
     return EXIT.UNABLE_TO_EXECUTE;
   }
-  return await lockAndRun(settings, { privateSocket, argv, command: cli.command }, console);
+  return await lockAndRun(settings, { privateSocket, tracer, argv, command: cli.command }, console);
 }
 
 async function shutdown(
   settings: Settings,
-  privateSocket: boolean,
+  { privateSocket, tracer }: { privateSocket: boolean; tracer: Tracer },
   immediate: boolean,
   console: Console,
 ): Promise<number> {
   console.out(`Starting FLoM daemon ${immediate ? "immediate" : "quiesce"} shutdown...\n`);
   try {
-    const conn = await connectDaemon({ settings, privateSocket, autoStart: false, argv: [] });
+    const conn = await connectDaemon({
+      settings,
+      privateSocket,
+      autoStart: false,
+      argv: [],
+      tracer,
+    });
     await requestShutdown(conn, { immediate, peerId: readUniqueId() ?? "" });
     return EXIT.OK;
   } catch (error) {
@@ -121,7 +132,7 @@ async function shutdown(
 
 async function lockAndRun(
   settings: Settings,
-  call: { privateSocket: boolean; argv: string[]; command: string[] },
+  call: { privateSocket: boolean; tracer: Tracer; argv: string[]; command: string[] },
   console: Console,
 ): Promise<number> {
   const name = toBinaryString(settings.resourceName);
@@ -133,8 +144,9 @@ async function lockAndRun(
       privateSocket: call.privateSocket,
       autoStart: true,
       argv: call.argv,
+      tracer: call.tracer,
     });
-    session = new LockSession(conn);
+    session = new LockSession(conn, call.tracer);
   } catch (error) {
     return reportFailure(error, "flom_client_connect", console);
   }

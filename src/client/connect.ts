@@ -1,8 +1,14 @@
 import type { Settings } from "../config/settings.ts";
 import { RC } from "../protocol/return_codes.ts";
-import { connectEndpoint, type Endpoint, endpointFor } from "../transport/endpoint.ts";
+import {
+  connectEndpoint,
+  describeEndpoint,
+  type Endpoint,
+  endpointFor,
+} from "../transport/endpoint.ts";
 import { ClientError } from "./client_error.ts";
 import { launchDaemon } from "./launch_daemon.ts";
+import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 
 /** The per-user socket belongs to another user; see checkOwner. */
 export class SocketOwnerError extends Error {
@@ -23,6 +29,7 @@ export interface ConnectOptions {
   autoStart: boolean;
   /** The arguments a launched daemon shows in `ps`: this client's own. */
   argv: string[];
+  tracer?: Tracer;
 }
 
 /**
@@ -33,23 +40,38 @@ export interface ConnectOptions {
  */
 export async function connectDaemon(options: ConnectOptions): Promise<Deno.Conn> {
   const { settings } = options;
+  const tracer = options.tracer ?? NO_TRACE;
   const endpoint = endpointFor(settings);
   if (endpoint === undefined) {
     throw new ClientError(RC.CONNECT_ERROR, "no socket name or unicast address configured");
   }
   if (options.privateSocket && endpoint.transport === "unix") await checkOwner(endpoint.path);
+  tracer.trace(
+    TraceModule.CLIENT,
+    `flom_client_connect: connecting to ${describeEndpoint(endpoint)}`,
+  );
   try {
     return await connectEndpoint(endpoint);
   } catch (error) {
-    if (!options.autoStart || settings.daemonLifespan === 0 || !isNobodyListening(error)) {
+    tracer.trace(TraceModule.CLIENT, `flom_client_connect: connection failed: ${describe(error)}`);
+    if (!options.autoStart || !isNobodyListening(error)) {
+      throw new ClientError(RC.CONNECT_ERROR, describe(error));
+    }
+    if (settings.daemonLifespan === 0) {
+      tracer.trace(
+        TraceModule.CLIENT,
+        "flom_client_connect: connection failed, a new daemon can not be started because daemon lifespan is 0",
+      );
       throw new ClientError(RC.CONNECT_ERROR, describe(error));
     }
   }
+  tracer.trace(TraceModule.CLIENT, "flom_client_connect: starting a new daemon");
   const report = await launchDaemon(
     { settings, privateSocket: options.privateSocket },
     options.argv,
   );
   // FLOCK_ERROR: another client's daemon won the race to start; use that one.
+  tracer.trace(TraceModule.CLIENT, `flom_client_connect: daemon start report rc=${report.rc}`);
   if (report.rc !== RC.OK && report.rc !== RC.FLOCK_ERROR) {
     throw new ClientError(report.rc, report.message);
   }

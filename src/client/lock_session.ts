@@ -1,8 +1,9 @@
 import type { LockAnswer } from "../protocol/messages.ts";
 import { MAX_CLIENT_MESSAGE_BYTES } from "../protocol/messages.ts";
-import { ProtocolError, RC } from "../protocol/return_codes.ts";
+import { ProtocolError, RC, strerror } from "../protocol/return_codes.ts";
 import { MessageStream } from "../transport/message_stream.ts";
 import { ClientError } from "./client_error.ts";
+import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 
 /** What to lock; names are binary strings (one char per byte). */
 export interface LockRequestOptions {
@@ -33,10 +34,12 @@ export type LockResult =
  */
 export class LockSession {
   #stream: MessageStream;
+  #tracer: Tracer;
   #name = "";
 
-  constructor(conn: Deno.Conn) {
+  constructor(conn: Deno.Conn, tracer: Tracer = NO_TRACE) {
     this.#stream = new MessageStream(conn, MAX_CLIENT_MESSAGE_BYTES);
+    this.#tracer = tracer;
   }
 
   /**
@@ -55,10 +58,21 @@ export class LockSession {
       create: options.create,
       lifespan: options.idleLifespan,
     });
+    this.#tracer.trace(
+      TraceModule.CLIENT,
+      `flom_client_lock: lock request sent for resource '${options.name}' (timeout ${options.timeout} ms)`,
+    );
     const deadline = options.timeout > 0 ? Date.now() + options.timeout : undefined;
     for (let first = true;; first = false) {
       const answer = await this.#readAnswer(deadline);
-      if (answer === undefined) return { status: "timeout" };
+      if (answer === undefined) {
+        this.#tracer.trace(TraceModule.CLIENT, "flom_client_lock: timeout expired");
+        return { status: "timeout" };
+      }
+      this.#tracer.trace(
+        TraceModule.CLIENT,
+        `flom_client_lock: answer step=${answer.step} rc=${answer.rc} (${strerror(answer.rc)})`,
+      );
       if (answer.step !== (first ? 16 : 24)) {
         throw new ClientError(RC.PROTOCOL_ERROR, `unexpected answer step ${answer.step}`);
       }

@@ -1,0 +1,150 @@
+/**
+ * The original's use cases 1 to 6 (spec/scenarios.md, usecase.at): commands serialised on the
+ * default and on named resources, busy and timeout outcomes, every pair of lock modes. Waiting
+ * is observed through the client trace (FLOM_TRACE_MASK=0x8: "rc=1" = enqueued), never guessed
+ * from time.
+ */
+import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
+import { type FlomProcess, TestDir } from "./harness.ts";
+
+const HOLD = ["sh", "-c", "echo held; read _"];
+const TRACE = { FLOM_TRACE_MASK: "0x8" };
+const ENQUEUED = /step=16 rc=1 /;
+const MODES = ["NL", "CR", "CW", "PR", "PW", "EX"] as const;
+// compatible[held][requested], from the original's matrix (spec/resources.md B.1).
+const COMPATIBLE = [
+  [1, 1, 1, 1, 1, 1],
+  [1, 1, 1, 1, 1, 0],
+  [1, 1, 1, 0, 0, 0],
+  [1, 1, 0, 1, 0, 0],
+  [1, 1, 0, 0, 0, 0],
+  [1, 0, 0, 0, 0, 0],
+];
+
+/** Starts a flom whose command holds the lock until release(); resolves once it holds. */
+async function hold(dir: TestDir, args: string[]): Promise<FlomProcess> {
+  const holder = dir.spawn(["-s", dir.socket, ...args, "--", ...HOLD], { stdin: true });
+  await holder.waitFor(/held/);
+  return holder;
+}
+
+async function release(holder: FlomProcess): Promise<void> {
+  await holder.writeLine("");
+  assertEquals((await holder.result()).code, 0);
+}
+
+/** Starts a flom that must queue; resolves once the daemon has enqueued it. */
+async function enqueue(dir: TestDir, args: string[]): Promise<FlomProcess> {
+  const waiter = dir.spawn(["-s", dir.socket, ...args], { env: TRACE });
+  await waiter.waitFor(ENQUEUED, "stderr");
+  return waiter;
+}
+
+Deno.test("use case 1: a second command on the default resource waits for the first", async () => {
+  await using dir = new TestDir();
+  const first = dir.spawn(["-s", dir.socket, "--", "sleep", "1"], { env: TRACE });
+  await first.waitFor(/step=16 rc=0 /, "stderr");
+  const second = await enqueue(dir, ["--", "echo", "second"]);
+  assertEquals(second.stdout, "");
+  assertEquals((await first.result()).code, 0);
+  const result = await second.result();
+  assertEquals(result.code, 0);
+  assertEquals(result.stdout, "second\n");
+});
+
+Deno.test("use case 2: commands on different resources do not wait for each other", async () => {
+  await using dir = new TestDir();
+  const r1 = await hold(dir, ["-r", "R1"]);
+  const r2 = await hold(dir, ["-r", "R2"]);
+  const waiter = await enqueue(dir, ["-r", "R1", "--", "echo", "after R1"]);
+  assertEquals((await dir.run(["-s", dir.socket, "-r", "R2", "-o", "0", "--", "true"])).code, 98);
+  await release(r1);
+  assertEquals((await waiter.result()).stdout, "after R1\n");
+  await release(r2);
+});
+
+Deno.test("use case 3: flom -o 0 exits 98 while the resource is busy, 0 once it is free", async () => {
+  await using dir = new TestDir();
+  const holder = await hold(dir, []);
+  const busy = await dir.run(["-s", dir.socket, "-o", "0", "--", "echo", "never"]);
+  assertEquals(busy.code, 98);
+  assertEquals(busy.stdout, "");
+  assertEquals(busy.stderr, "Resource already locked, the lock cannot be obtained\n");
+  await release(holder);
+  const free = await dir.run(["-s", dir.socket, "-o", "0", "--", "echo", "free"]);
+  assertEquals([free.code, free.stdout], [0, "free\n"]);
+});
+
+Deno.test("use case 4: flom -o N gives up after N ms, or runs when released in time", async () => {
+  await using dir = new TestDir();
+  const holder = await hold(dir, []);
+  const late = await dir.run(["-s", dir.socket, "-o", "300", "--", "echo", "never"]);
+  assertEquals(late.code, 98);
+  assertEquals(
+    late.stderr,
+    "The lock was not obtained because timeout (300 milliseconds) expired\n",
+  );
+  const inTime = await enqueue(dir, ["-o", "30000", "--", "echo", "in time"]);
+  await release(holder);
+  const result = await inTime.result();
+  assertEquals([result.code, result.stdout], [0, "in time\n"]);
+});
+
+Deno.test("use case 5: every pair of lock modes follows the compatibility matrix", async () => {
+  await using dir = new TestDir();
+  const start = await dir.run(["-s", dir.socket, "-d", "-1", "--", "true"]);
+  assertEquals(start.code, 0);
+  for (const [held, heldMode] of MODES.entries()) {
+    const holder = await hold(dir, ["-l", heldMode]);
+    for (const [requested, requestedMode] of MODES.entries()) {
+      const { code } = await dir.run([
+        "-s",
+        dir.socket,
+        "-l",
+        requestedMode,
+        "-o",
+        "0",
+        "--",
+        "true",
+      ]);
+      assertEquals(
+        code,
+        COMPATIBLE[held]![requested] ? 0 : 98,
+        `${heldMode} held, ${requestedMode} requested`,
+      );
+    }
+    await release(holder);
+  }
+});
+
+Deno.test("use case 5: a compatible request overtakes an incompatible one already queued", async () => {
+  await using dir = new TestDir();
+  const reader = await hold(dir, ["-l", "PR"]);
+  const writer = await enqueue(dir, ["-l", "PW", "--", "echo", "writer"]);
+  const secondReader = await dir.run([
+    "-s",
+    dir.socket,
+    "-l",
+    "PR",
+    "-o",
+    "0",
+    "--",
+    "echo",
+    "reader",
+  ]);
+  assertEquals([secondReader.code, secondReader.stdout], [0, "reader\n"]);
+  assertEquals(writer.stdout, "");
+  await release(reader);
+  assertEquals((await writer.result()).stdout, "writer\n");
+});
+
+Deno.test("use case 6: daemons on different sockets do not interfere", async () => {
+  await using dir = new TestDir();
+  const holder = await hold(dir, []);
+  const other = await dir.run(["-s", `${dir.path}/other`, "-o", "0", "--", "echo", "other"]);
+  assertEquals([other.code, other.stdout], [0, "other\n"]);
+  const same = await dir.run(["-s", dir.socket, "-o", "0", "--", "true"]);
+  assertEquals(same.code, 98);
+  await release(holder);
+  assertMatch((await dir.run(["-s", `${dir.path}/other`, "-X"])).stdout, /immediate shutdown/);
+});
