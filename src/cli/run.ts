@@ -1,4 +1,4 @@
-import { userInfo } from "node:os";
+import { currentAccount } from "./account.ts";
 import { connectDaemon, SocketOwnerError } from "../client/connect.ts";
 import { ClientError } from "../client/client_error.ts";
 import { LockSession } from "../client/lock_session.ts";
@@ -74,7 +74,7 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
   let privateSocket: boolean;
   try {
     const loaded = await loadSettings({
-      home: Deno.env.get("HOME") ?? homeOfUser(),
+      home: Deno.env.get("HOME") ?? (await currentAccount()).home,
       ...(cli.configFile === undefined ? {} : { configFile: cli.configFile }),
       overrides: cli.overrides,
     });
@@ -84,7 +84,10 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
     privateSocket = loaded.settings.socketName === undefined &&
       loaded.settings.unicastAddress === undefined &&
       loaded.settings.multicastAddress === undefined;
-    const checked = checkSettings(loaded.settings, privateSocket ? loginName() : "");
+    const checked = checkSettings(
+      loaded.settings,
+      privateSocket ? (await currentAccount()).login : "",
+    );
     for (const warning of checked.warnings) console.err(`${warning}\n`);
     settings = checked.settings;
   } catch (error) {
@@ -226,22 +229,6 @@ function reportFailure(error: unknown, step: string, console: Console): number {
     return EXIT.GENERIC_ERROR;
   }
   throw error;
-}
-
-function loginName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return "nobody"; // the original's fallback when the passwd entry is missing
-  }
-}
-
-function homeOfUser(): string | undefined {
-  try {
-    return userInfo().homedir;
-  } catch {
-    return undefined;
-  }
 }
 
 function writeAll(file: { writeSync(bytes: Uint8Array): number }, text: string): void {
