@@ -4,6 +4,8 @@
  * found by the test's unique socket path in its command line and stopped by PID.
  */
 
+import { deepStrictEqual } from "node:assert/strict";
+
 export const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 const MAIN = `${ROOT}main.ts`;
 const DENO_FLAGS = ["run", "--allow-all", "--no-prompt", "--quiet", `--config=${ROOT}deno.json`];
@@ -169,4 +171,38 @@ export async function waitUntil(condition: () => boolean, what: string, limitMs 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** A command that prints "held" once it runs, then keeps its lock until a line arrives on stdin. */
+export const HOLD = ["sh", "-c", "echo held; read _"];
+/** Client tracing (FLOM_TRACE_MASK=0x8): the daemon's answers appear on stderr. */
+export const TRACE = { FLOM_TRACE_MASK: "0x8" };
+/** The daemon's answer "enqueued" (LOCK_ENQUEUED) in the client trace. */
+export const ENQUEUED = /step=16 rc=1 /;
+
+/**
+ * Starts a flom on `dir.socket` whose command (HOLD unless given) keeps the lock until release();
+ * resolves once the command runs.
+ */
+export async function hold(
+  dir: TestDir,
+  args: string[],
+  command: string[] = HOLD,
+): Promise<FlomProcess> {
+  const holder = dir.spawn(["-s", dir.socket, ...args, "--", ...command], { stdin: true });
+  await holder.waitFor(/held/);
+  return holder;
+}
+
+/** Lets a hold() command end; the flom must then exit 0. */
+export async function release(holder: FlomProcess): Promise<void> {
+  await holder.writeLine("");
+  deepStrictEqual((await holder.result()).code, 0);
+}
+
+/** Starts a flom on `dir.socket` that must queue; resolves once the daemon has enqueued it. */
+export async function enqueue(dir: TestDir, args: string[]): Promise<FlomProcess> {
+  const waiter = dir.spawn(["-s", dir.socket, ...args], { env: TRACE });
+  await waiter.waitFor(ENQUEUED, "stderr");
+  return waiter;
 }

@@ -5,11 +5,8 @@
  * from time.
  */
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
-import { type FlomProcess, TestDir } from "./harness.ts";
+import { enqueue, hold, release, TestDir, TRACE } from "./harness.ts";
 
-const HOLD = ["sh", "-c", "echo held; read _"];
-const TRACE = { FLOM_TRACE_MASK: "0x8" };
-const ENQUEUED = /step=16 rc=1 /;
 const MODES = ["NL", "CR", "CW", "PR", "PW", "EX"] as const;
 // compatible[held][requested], from the original's matrix (spec/resources.md B.1).
 const COMPATIBLE = [
@@ -20,25 +17,6 @@ const COMPATIBLE = [
   [1, 1, 0, 0, 0, 0],
   [1, 0, 0, 0, 0, 0],
 ];
-
-/** Starts a flom whose command holds the lock until release(); resolves once it holds. */
-async function hold(dir: TestDir, args: string[]): Promise<FlomProcess> {
-  const holder = dir.spawn(["-s", dir.socket, ...args, "--", ...HOLD], { stdin: true });
-  await holder.waitFor(/held/);
-  return holder;
-}
-
-async function release(holder: FlomProcess): Promise<void> {
-  await holder.writeLine("");
-  assertEquals((await holder.result()).code, 0);
-}
-
-/** Starts a flom that must queue; resolves once the daemon has enqueued it. */
-async function enqueue(dir: TestDir, args: string[]): Promise<FlomProcess> {
-  const waiter = dir.spawn(["-s", dir.socket, ...args], { env: TRACE });
-  await waiter.waitFor(ENQUEUED, "stderr");
-  return waiter;
-}
 
 Deno.test("use case 1: a second command on the default resource waits for the first", async () => {
   await using dir = new TestDir();

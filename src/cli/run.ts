@@ -80,6 +80,11 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
     });
     for (const warning of loaded.warnings) console.err(`${warning}\n`);
     if (loaded.settings.verbose) console.out(formatSettingsDump(loaded.settings));
+    const unsupported = unsupportedFeature(loaded.settings, cli);
+    if (unsupported !== undefined) {
+      console.err(`${unsupported}\n`);
+      return EXIT.GENERIC_ERROR;
+    }
     // No endpoint configured anywhere: the computed per-user socket, which must stay private.
     privateSocket = loaded.settings.socketName === undefined &&
       loaded.settings.unicastAddress === undefined &&
@@ -93,11 +98,6 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.err(`${error.message}\n`);
-    return EXIT.GENERIC_ERROR;
-  }
-  const unsupported = unsupportedFeature(settings, cli);
-  if (unsupported !== undefined) {
-    console.err(`${unsupported}\n`);
     return EXIT.GENERIC_ERROR;
   }
 

@@ -45,7 +45,9 @@ async function readConfigText(path: string, required: boolean): Promise<string |
     return await Deno.readTextFile(path);
   } catch (error) {
     if (!required && error instanceof Deno.errors.NotFound) return undefined;
-    throw new ConfigError(`Cannot read configuration file '${path}': ${describe(error)}`);
+    // Deno's message ends with the operation and the path, which the line already names.
+    const reason = describe(error).replace(/: \w+ '.*'$/, "");
+    throw new ConfigError(`Cannot read configuration file '${path}': ${reason}`);
   }
 }
 

@@ -16,6 +16,10 @@ export interface DaemonServerOptions {
 // A quiesce request (`-x`) shortens the lifespan to this, as the original's grace time.
 const QUIESCE_LIFESPAN_MS = 100;
 
+// Until its first client has come, a daemon waits at least this long: the client that launched
+// it connects only after reading its start report, which a lifespan like `-d 1` would not allow.
+const FIRST_CLIENT_GRACE_MS = 2000;
+
 // Lock answers that end the conversation: the daemon half-closes after sending them.
 const FINAL_REFUSALS: ReadonlySet<number> = new Set([
   RC.LOCK_CANT_WAIT,
@@ -36,6 +40,7 @@ export class DaemonServer {
   #lifespan: number;
   #streams = new Map<ConnId, MessageStream>();
   #nextConnId = 1;
+  #hadClient = false;
   #stopping = false;
   #stopped: PromiseWithResolvers<void> = Promise.withResolvers();
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -102,6 +107,7 @@ export class DaemonServer {
     const id = this.#nextConnId++;
     const stream = new MessageStream(conn, MAX_DAEMON_MESSAGE_BYTES);
     this.#streams.set(id, stream);
+    this.#hadClient = true;
     this.#reschedule();
     let lockSeen = false;
     try {
@@ -211,7 +217,10 @@ export class DaemonServer {
       clearTimeout(this.#idleTimer);
       this.#idleTimer = undefined;
     } else if (this.#idleTimer === undefined) {
-      this.#idleTimer = setTimeout(() => this.stop(), this.#lifespan);
+      const wait = this.#hadClient
+        ? this.#lifespan
+        : Math.max(this.#lifespan, FIRST_CLIENT_GRACE_MS);
+      this.#idleTimer = setTimeout(() => this.stop(), wait);
     }
   }
 }

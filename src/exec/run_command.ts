@@ -22,29 +22,35 @@ export interface RunCommandOptions {
 export async function runCommand(command: string[], options: RunCommandOptions): Promise<number> {
   const [program, ...args] = command;
   if (program === undefined) return UNABLE_TO_EXECUTE;
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(program, {
-      args: options.element === undefined ? args : [...args, options.element],
-      stdin: "inherit",
-      stdout: "inherit",
-      stderr: "inherit",
-      env: options.env,
-    }).spawn();
-  } catch {
-    options.warn(execWarning(program));
-    return UNABLE_TO_EXECUTE;
-  }
-  const forward = (signal: Deno.Signal) => () => {
+  // Listen before starting the command: a signal arriving while it starts is kept and
+  // delivered once it runs, instead of killing flom and releasing the lock under it.
+  let child: Deno.ChildProcess | undefined;
+  const pending: Deno.Signal[] = [];
+  const deliver = (signal: Deno.Signal) => {
     try {
-      child.kill(signal);
+      child!.kill(signal);
     } catch {
       // It has just exited.
     }
   };
-  const listeners = FORWARDED_SIGNALS.map((signal) => [signal, forward(signal)] as const);
+  const listeners = FORWARDED_SIGNALS.map((signal) =>
+    [signal, () => child === undefined ? pending.push(signal) : deliver(signal)] as const
+  );
   for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
   try {
+    try {
+      child = new Deno.Command(program, {
+        args: options.element === undefined ? args : [...args, options.element],
+        stdin: "inherit",
+        stdout: "inherit",
+        stderr: "inherit",
+        env: options.env,
+      }).spawn();
+    } catch {
+      options.warn(execWarning(program));
+      return UNABLE_TO_EXECUTE;
+    }
+    pending.forEach(deliver);
     // Deno reports a child killed by signal N with code 128+N, as a shell does.
     return (await child.status).code;
   } finally {
