@@ -10,6 +10,9 @@ export const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 const MAIN = `${ROOT}main.ts`;
 const DENO_FLAGS = ["run", "--allow-all", "--no-prompt", "--quiet", `--config=${ROOT}deno.json`];
 
+// How long waitFor() waits for an expected output before failing the test.
+const WAIT_LIMIT_MS = 20000;
+
 /** The result of a finished flom run. */
 export interface FlomResult {
   code: number;
@@ -114,9 +117,23 @@ export class FlomProcess {
   async waitFor(pattern: RegExp, stream: "stdout" | "stderr" = "stdout"): Promise<void> {
     let ended = false;
     this.#collecting.then(() => ended = true);
-    while (!pattern.test(this[stream])) {
-      if (ended) throw new Error(`process ended without ${pattern}: ${this.stdout}${this.stderr}`);
-      await Promise.race([this.#changed.promise, this.#collecting]);
+    // A broken product must fail the test, not hang the suite.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = new Promise<"limit">((resolve) =>
+      timer = setTimeout(resolve, WAIT_LIMIT_MS, "limit")
+    );
+    try {
+      while (!pattern.test(this[stream])) {
+        if (ended) {
+          throw new Error(`process ended without ${pattern}: ${this.stdout}${this.stderr}`);
+        }
+        const woke = await Promise.race([this.#changed.promise, this.#collecting, limit]);
+        if (woke === "limit") {
+          throw new Error(`no ${pattern} within ${WAIT_LIMIT_MS} ms: ${this.stdout}${this.stderr}`);
+        }
+      }
+    } finally {
+      clearTimeout(timer);
     }
   }
 
