@@ -12,7 +12,8 @@ import { toBinaryString } from "../protocol/binary_string.ts";
 import { RC, strerror } from "../protocol/return_codes.ts";
 import { parseResourceName } from "../resources/names.ts";
 import { readUniqueId, UNIQUE_ID_FILES } from "../transport/unique_id.ts";
-import { parseTraceMask, Tracer } from "../trace/trace.ts";
+import type { Tracer } from "../trace/trace.ts";
+import { openTracer } from "../trace/trace_file.ts";
 import { formatSettingsDump } from "./dump.ts";
 import { EXIT } from "./exit_status.ts";
 import { helpText, versionText } from "./help.ts";
@@ -38,10 +39,6 @@ const STANDARD_CONSOLE: Console = {
  * exit status (spec/errors.md §1); never exits the process itself.
  */
 export async function run(argv: string[], console: Console = STANDARD_CONSOLE): Promise<number> {
-  const tracer = new Tracer(parseTraceMask(Deno.env.get("FLOM_TRACE_MASK")), console.err, {
-    now: () => performance.timeOrigin + performance.now(),
-    pid: Deno.pid,
-  });
   let cli: CommandLine;
   try {
     cli = parseCommandLine(argv);
@@ -101,6 +98,11 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
     return EXIT.GENERIC_ERROR;
   }
 
+  const tracer = openTracer({
+    ...(settings.commandTraceFile === undefined ? {} : { file: settings.commandTraceFile }),
+    append: settings.appendTraceFile,
+    fallback: console.err,
+  });
   if (cli.quiesceExit || cli.immediateExit) {
     return await shutdown(settings, { privateSocket, tracer }, cli.immediateExit, console);
   }
@@ -125,6 +127,7 @@ async function shutdown(
       autoStart: false,
       argv: [],
       tracer,
+      ...verboseOf(settings, console),
     });
     await requestShutdown(conn, { immediate, peerId: readUniqueId() ?? "" });
     return EXIT.OK;
@@ -148,6 +151,7 @@ async function lockAndRun(
       autoStart: true,
       argv: call.argv,
       tracer: call.tracer,
+      ...verboseOf(settings, console),
     });
     session = new LockSession(conn, call.tracer);
   } catch (error) {
@@ -202,6 +206,11 @@ async function lockAndRun(
   return status;
 }
 
+/** The verbose sink for connecting: discovery progress lines on stdout with `-V`. */
+function verboseOf(settings: Settings, console: Console) {
+  return settings.verbose ? { verbose: (line: string) => console.out(`${line}\n`) } : {};
+}
+
 function reportRefusal(rc: number, console: Console): number {
   switch (rc) {
     case RC.LOCK_BUSY:
@@ -222,6 +231,7 @@ function reportRefusal(rc: number, console: Console): number {
 function reportFailure(error: unknown, step: string, console: Console): number {
   if (error instanceof ClientError) {
     console.err(`${step}: ret_cod=${error.rc} (${strerror(error.rc)})\n`);
+    if (error.explanation !== undefined) console.err(`flom: ${error.explanation}\n`);
     return EXIT.GENERIC_ERROR;
   }
   if (error instanceof SocketOwnerError) {

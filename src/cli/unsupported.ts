@@ -1,17 +1,9 @@
-import { defaultSettings, type Settings } from "../config/settings.ts";
+import type { Settings } from "../config/settings.ts";
 import type { CommandLine } from "./options.ts";
 
 // Features of the original that this version does not have yet, each with the settings that
 // ask for it. Refusing them is better than silently doing something else.
 const FEATURES: { what: string; asked: (settings: Settings, cli: CommandLine) => boolean }[] = [
-  {
-    what: "multicast auto-discovery (-A, --multicast-address)",
-    asked: (s) => s.multicastAddress !== undefined,
-  },
-  {
-    what: "IPv6 network interfaces (-n, --network-interface)",
-    asked: (s) => s.networkInterface !== undefined,
-  },
   {
     what: "TLS (--tls-certificate, --tls-private-key, --tls-ca-certificate)",
     asked: (s) =>
@@ -19,21 +11,8 @@ const FEATURES: { what: string; asked: (settings: Settings, cli: CommandLine) =>
       s.tlsCaCertificate !== undefined,
   },
   {
-    what: "TCP keepalive tuning (--tcp-keepalive-time, -intvl, -probes)",
-    asked: (s) => {
-      const d = defaultSettings();
-      return s.tcpKeepaliveTime !== d.tcpKeepaliveTime ||
-        s.tcpKeepaliveIntvl !== d.tcpKeepaliveIntvl ||
-        s.tcpKeepaliveProbes !== d.tcpKeepaliveProbes;
-    },
-  },
-  {
     what: "the status file system (-m, --mount-point-vfs)",
     asked: (s) => s.mountPointVfs !== undefined,
-  },
-  {
-    what: "trace files (-t, -T, --daemon-trace-file, --command-trace-file)",
-    asked: (s) => s.daemonTraceFile !== undefined || s.commandTraceFile !== undefined,
   },
   { what: "ignoring signals (--ignore-signal)", asked: (s) => s.ignoredSignals.length > 0 },
   { what: "debug features (--debug-feature)", asked: (_, cli) => cli.debugFeature !== undefined },

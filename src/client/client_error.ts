@@ -4,10 +4,13 @@
  */
 export class ClientError extends Error {
   readonly rc: number;
+  /** Why, in words, when the reason code alone would leave the user guessing. */
+  readonly explanation: string | undefined;
 
-  constructor(rc: number, detail?: string) {
+  constructor(rc: number, detail?: string, options: { explain?: boolean } = {}) {
     super(detail ?? `reason code ${rc}`);
     this.name = "ClientError";
     this.rc = rc;
+    this.explanation = options.explain ? detail : undefined;
   }
 }

@@ -1,6 +1,8 @@
 import type { Settings } from "../config/settings.ts";
 import { RC } from "../protocol/return_codes.ts";
+import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import {
+  AddressLookupError,
   connectEndpoint,
   describeEndpoint,
   type Endpoint,
@@ -8,7 +10,6 @@ import {
 } from "../transport/endpoint.ts";
 import { ClientError } from "./client_error.ts";
 import { launchDaemon } from "./launch_daemon.ts";
-import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 
 /** The per-user socket belongs to another user; see checkOwner. */
 export class SocketOwnerError extends Error {
@@ -30,22 +31,46 @@ export interface ConnectOptions {
   /** The arguments a launched daemon shows in `ps`: this client's own. */
   argv: string[];
   tracer?: Tracer;
+  /** Receives verbose progress lines (`-V`): the multicast discovery's. */
+  verbose?: (line: string) => void;
 }
 
 /**
- * Connects to the daemon the settings name, starting one when none answers and that is
- * allowed. Throws ClientError with the original's codes: -105 nobody answers and none may be
- * started, -2 a daemon was started but does not answer, or the started daemon's own failure;
- * SocketOwnerError for a per-user socket that is not ours.
+ * Connects to the daemon the settings name — by UNIX socket, by TCP address, or found by
+ * multicast discovery — starting one when none answers and that is allowed. Throws ClientError
+ * with the original's codes: -105 nobody answers and none may be started, -110 an address that
+ * cannot be resolved, -2 a daemon was started but does not answer, or the started daemon's own
+ * failure; SocketOwnerError for a per-user socket that is not ours.
  */
 export async function connectDaemon(options: ConnectOptions): Promise<Deno.Conn> {
-  const { settings } = options;
   const tracer = options.tracer ?? NO_TRACE;
-  const endpoint = endpointFor(settings);
-  if (endpoint === undefined) {
-    throw new ClientError(RC.CONNECT_ERROR, "no socket name or unicast address configured");
+  const endpoint = endpointFor(options.settings);
+  if (endpoint !== undefined) {
+    if (options.privateSocket && endpoint.transport === "unix") await checkOwner(endpoint.path);
+    const conn = await tryConnect(endpoint, tracer);
+    if (conn !== undefined) return conn;
+    await startDaemon(options, tracer);
+    return await connectStarted(endpoint);
   }
-  if (options.privateSocket && endpoint.transport === "unix") await checkOwner(endpoint.path);
+  const found = await discover(options, tracer);
+  if (found !== undefined) {
+    const conn = await tryConnect(found, tracer);
+    if (conn !== undefined) return conn;
+    throw new ClientError(
+      RC.CONNECT_ERROR,
+      `the daemon found at ${describeEndpoint(found)} refuses`,
+    );
+  }
+  await startDaemon(options, tracer);
+  const started = await discover(options, tracer);
+  if (started === undefined) {
+    throw new ClientError(RC.DAEMON_NOT_STARTED, "the daemon started does not answer discovery");
+  }
+  return await connectStarted(started);
+}
+
+/** A connection, or undefined when nobody listens there. */
+async function tryConnect(endpoint: Endpoint, tracer: Tracer): Promise<Deno.Conn | undefined> {
   tracer.trace(
     TraceModule.CLIENT,
     `flom_client_connect: connecting to ${describeEndpoint(endpoint)}`,
@@ -54,28 +79,35 @@ export async function connectDaemon(options: ConnectOptions): Promise<Deno.Conn>
     return await connectEndpoint(endpoint);
   } catch (error) {
     tracer.trace(TraceModule.CLIENT, `flom_client_connect: connection failed: ${describe(error)}`);
-    if (!options.autoStart || !isNobodyListening(error)) {
-      throw new ClientError(RC.CONNECT_ERROR, describe(error));
+    if (error instanceof AddressLookupError) {
+      throw new ClientError(RC.GETADDRINFO_ERROR, error.message);
     }
-    if (settings.daemonLifespan === 0) {
-      tracer.trace(
-        TraceModule.CLIENT,
-        "flom_client_connect: connection failed, a new daemon can not be started because daemon lifespan is 0",
-      );
-      throw new ClientError(RC.CONNECT_ERROR, describe(error));
-    }
+    if (!isNobodyListening(error)) throw new ClientError(RC.CONNECT_ERROR, describe(error));
+    return undefined;
+  }
+}
+
+/** Starts a daemon for these settings, or throws -105 when that is not allowed. */
+async function startDaemon(options: ConnectOptions, tracer: Tracer): Promise<void> {
+  if (!options.autoStart || options.settings.daemonLifespan === 0) {
+    tracer.trace(
+      TraceModule.CLIENT,
+      "flom_client_connect: connection failed, a new daemon can not be started because daemon lifespan is 0",
+    );
+    throw new ClientError(RC.CONNECT_ERROR, "no daemon answers");
   }
   tracer.trace(TraceModule.CLIENT, "flom_client_connect: starting a new daemon");
   const report = await launchDaemon(
-    { settings, privateSocket: options.privateSocket },
+    { settings: options.settings, privateSocket: options.privateSocket },
     options.argv,
   );
-  // FLOCK_ERROR: another client's daemon won the race to start; use that one.
   tracer.trace(TraceModule.CLIENT, `flom_client_connect: daemon start report rc=${report.rc}`);
+  // FLOCK_ERROR: another client's daemon won the race to start; use that one.
   if (report.rc !== RC.OK && report.rc !== RC.FLOCK_ERROR) {
-    throw new ClientError(report.rc, report.message);
+    throw new ClientError(report.rc, `the daemon cannot start: ${report.message}`, {
+      explain: true,
+    });
   }
-  return await connectStarted(endpoint);
 }
 
 async function connectStarted(endpoint: Endpoint): Promise<Deno.Conn> {
@@ -83,6 +115,34 @@ async function connectStarted(endpoint: Endpoint): Promise<Deno.Conn> {
     return await connectEndpoint(endpoint);
   } catch (error) {
     throw new ClientError(RC.DAEMON_NOT_STARTED, describe(error));
+  }
+}
+
+async function discover(options: ConnectOptions, tracer: Tracer): Promise<Endpoint | undefined> {
+  const { settings } = options;
+  if (settings.multicastAddress === undefined) {
+    throw new ClientError(RC.CONNECT_ERROR, "no socket name, unicast or multicast address");
+  }
+  // Multicast support stays off the start-up path of everybody who does not use it.
+  const { discoverDaemon, GroupLookupError } = await import("../transport/discovery.ts");
+  try {
+    return await discoverDaemon({
+      group: settings.multicastAddress,
+      port: settings.multicastPort % 65536,
+      attempts: settings.discoveryAttempts,
+      timeout: settings.discoveryTimeout,
+      ttl: settings.discoveryTtl,
+      ...(settings.networkInterface === undefined
+        ? {}
+        : { networkInterface: settings.networkInterface }),
+      tracer,
+      ...(options.verbose === undefined ? {} : { verbose: options.verbose }),
+    });
+  } catch (error) {
+    if (error instanceof GroupLookupError) {
+      throw new ClientError(RC.GETADDRINFO_ERROR, error.message);
+    }
+    throw new ClientError(RC.CONNECT_ERROR, describe(error));
   }
 }
 

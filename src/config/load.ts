@@ -1,6 +1,7 @@
 import { applyConfigFile, ConfigError, invalidConfigFile, SETTING_KEYS } from "./layer.ts";
 import { ConfigSyntaxError, parseKeyFile } from "./keyfile.ts";
 import { defaultSettings, type Settings } from "./settings.ts";
+import { hasIpv6Address } from "../transport/network_interface.ts";
 
 /** The system-wide configuration file (the original's `<sysconfdir>/flom.conf`). */
 export const SYSTEM_CONFIG_FILE = "/etc/flom.conf";
@@ -37,6 +38,10 @@ export async function loadSettings(
   }
   Object.assign(settings, sources.overrides);
   await resolvePaths(settings);
+  // The original silently drops an interface that has no IPv6 address.
+  if (settings.networkInterface !== undefined && !hasIpv6Address(settings.networkInterface)) {
+    delete settings.networkInterface;
+  }
   return { settings, warnings };
 }
 

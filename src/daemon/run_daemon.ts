@@ -1,7 +1,18 @@
-import type { DaemonLaunch, StartReport } from "./launch_contract.ts";
+import { isIP } from "node:net";
+import type { Settings } from "../config/settings.ts";
 import { RC } from "../protocol/return_codes.ts";
-import { endpointFor } from "../transport/endpoint.ts";
+import { openTracer } from "../trace/trace_file.ts";
+import { TraceModule, type Tracer } from "../trace/trace.ts";
+import {
+  AddressLookupError,
+  asLookupError,
+  describeEndpoint,
+  type Endpoint,
+  endpointFor,
+} from "../transport/endpoint.ts";
 import { readUniqueId } from "../transport/unique_id.ts";
+import type { DiscoveryResponder } from "./discovery_responder.ts";
+import type { DaemonLaunch, StartReport } from "./launch_contract.ts";
 import { DaemonAlreadyRunning, listenEndpoint } from "./listener.ts";
 import { DaemonServer } from "./server.ts";
 
@@ -15,34 +26,96 @@ export async function runDaemon(
   { settings, privateSocket }: DaemonLaunch,
   report: (report: StartReport) => void,
 ): Promise<number> {
-  const endpoint = endpointFor(settings);
-  if (endpoint === undefined) {
-    report({ rc: RC.INVALID_OPTION, message: "no socket name or unicast address to listen on" });
-    return 1;
-  }
+  // Without -t the daemon does not trace: it has no terminal to trace to.
+  const tracer = openTracer({
+    ...(settings.daemonTraceFile === undefined ? {} : { file: settings.daemonTraceFile }),
+    append: settings.appendTraceFile,
+  });
+  const endpoint = listeningEndpoint(settings);
+  tracer.trace(TraceModule.DAEMON, `daemon starting on ${describeEndpoint(endpoint)}`);
   let listener: Deno.Listener;
   try {
     listener = await listenEndpoint(endpoint, { ownerOnly: privateSocket });
   } catch (error) {
-    const rc = error instanceof DaemonAlreadyRunning ? RC.FLOCK_ERROR : RC.BIND_ERROR;
-    report({ rc, message: error instanceof Error ? error.message : String(error) });
+    const failure = asLookupError(error);
+    const rc = failure instanceof DaemonAlreadyRunning
+      ? RC.FLOCK_ERROR
+      : failure instanceof AddressLookupError
+      ? RC.GETADDRINFO_ERROR
+      : RC.BIND_ERROR;
+    tracer.trace(TraceModule.DAEMON, `cannot listen: ${describe(failure)}`);
+    report({ rc, message: describe(failure) });
     return 1;
+  }
+  let responder: DiscoveryResponder | undefined;
+  if (settings.multicastAddress !== undefined) {
+    try {
+      responder = await startResponder(settings, listener.addr, tracer);
+    } catch (error) {
+      listener.close();
+      tracer.trace(TraceModule.DAEMON, `cannot answer discovery: ${describe(error)}`);
+      report({ rc: RC.CONNECT_ERROR, message: describe(error) });
+      return 1;
+    }
   }
   const server = new DaemonServer(listener, {
     lifespan: settings.daemonLifespan,
     peerId: readUniqueId() ?? "",
+    tracer,
   });
   const stop = () => server.stop();
   // A daemon lives in its own session; a hang-up is not a reason to drop everybody's locks.
   const ignore = () => {};
   for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, stop);
   Deno.addSignalListener("SIGHUP", ignore);
+  tracer.trace(TraceModule.DAEMON, "FLoM daemon is ready to serve incoming requests");
   report({ rc: RC.OK });
   try {
     await server.serve();
   } finally {
+    responder?.close();
     for (const signal of STOP_SIGNALS) Deno.removeSignalListener(signal, stop);
     Deno.removeSignalListener("SIGHUP", ignore);
   }
+  tracer.trace(TraceModule.DAEMON, "FLoM daemon has terminated to serve incoming requests");
   return 0;
+}
+
+/**
+ * Where the daemon listens: its UNIX socket or TCP address; a daemon that only has a multicast
+ * group listens on every address of the group's family, on a port the system chooses, and
+ * advertises it through discovery.
+ */
+function listeningEndpoint(settings: Settings): Endpoint {
+  return endpointFor(settings) ?? {
+    transport: "tcp",
+    hostname: isIP(settings.multicastAddress ?? "") === 6 || settings.networkInterface !== undefined
+      ? "::"
+      : "0.0.0.0",
+    port: 0,
+  };
+}
+
+async function startResponder(
+  settings: Settings,
+  address: Deno.Addr,
+  tracer: Tracer,
+): Promise<DiscoveryResponder> {
+  const { startDiscoveryResponder } = await import("./discovery_responder.ts");
+  const unicast = settings.unicastAddress;
+  return await startDiscoveryResponder({
+    group: settings.multicastAddress!,
+    port: settings.multicastPort % 65536,
+    // A wildcard address means nothing to a client: let it use the reply's source address.
+    address: unicast === undefined || unicast === "0.0.0.0" || unicast === "::" ? "" : unicast,
+    tcpPort: (address as Deno.NetAddr).port,
+    ...(settings.networkInterface === undefined
+      ? {}
+      : { networkInterface: settings.networkInterface }),
+    tracer,
+  });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

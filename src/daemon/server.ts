@@ -2,6 +2,7 @@ import { MAX_DAEMON_MESSAGE_BYTES, type Message } from "../protocol/messages.ts"
 import { RC } from "../protocol/return_codes.ts";
 import { type ConnId, LockTable, type Notice } from "../resources/lock_table.ts";
 import { MessageStream } from "../transport/message_stream.ts";
+import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 
 /** How a daemon behaves; see DaemonServer. */
 export interface DaemonServerOptions {
@@ -11,6 +12,7 @@ export interface DaemonServerOptions {
   peerId: string;
   /** Epoch milliseconds with sub-millisecond fraction; injected by tests. */
   now?: () => number;
+  tracer?: Tracer;
 }
 
 // A quiesce request (`-x`) shortens the lifespan to this, as the original's grace time.
@@ -38,6 +40,7 @@ export class DaemonServer {
   #now: () => number;
   #peerId: string;
   #lifespan: number;
+  #tracer: Tracer;
   #streams = new Map<ConnId, MessageStream>();
   #nextConnId = 1;
   #hadClient = false;
@@ -53,6 +56,7 @@ export class DaemonServer {
     this.#table = new LockTable({ now: this.#now });
     this.#peerId = options.peerId;
     this.#lifespan = options.lifespan;
+    this.#tracer = options.tracer ?? NO_TRACE;
   }
 
   /** Serves until the daemon stops (idle lifespan over, shutdown request, or stop()). */
@@ -98,7 +102,11 @@ export class DaemonServer {
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
       }
-      if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
+      if (conn.remoteAddr.transport === "tcp") {
+        // Keepalive lets the daemon notice a client host that died while holding a lock.
+        (conn as Deno.TcpConn).setNoDelay(true);
+        (conn as Deno.TcpConn).setKeepAlive(true);
+      }
       this.#serveConnection(conn);
     }
   }
@@ -117,9 +125,10 @@ export class DaemonServer {
         if (message.kind === "lock") lockSeen = true;
         if (!this.#handle(id, stream, message, lockSeen)) break;
       }
-    } catch {
+    } catch (error) {
       // Malformed, oversized or truncated input, or a broken connection: this client alone
       // is dropped below.
+      this.#tracer.trace(TraceModule.CONNS, `connection ${id} closed: ${String(error)}`);
     } finally {
       this.#streams.delete(id);
       stream.close();
@@ -166,6 +175,10 @@ export class DaemonServer {
       case "shutdown":
         // Only as the first message of a connection, as in the original.
         if (lockSeen) return false;
+        this.#tracer.trace(
+          TraceModule.DAEMON_MNGMNT,
+          `${message.immediate ? "immediate" : "quiesce"} shutdown requested`,
+        );
         if (message.immediate) {
           this.stop();
         } else {

@@ -1,3 +1,5 @@
+import { withZone } from "./network_interface.ts";
+
 /** Where a daemon listens and a client connects: a UNIX socket path or a TCP address. */
 export type Endpoint =
   | { transport: "unix"; path: string }
@@ -12,14 +14,34 @@ export function describeEndpoint(endpoint: Endpoint): string {
     }/${endpoint.port}`;
 }
 
+/** A host name that cannot be resolved (the original's getaddrinfo failure, -110). */
+export class AddressLookupError extends Error {
+  override name = "AddressLookupError";
+}
+
 /** Opens a stream connection; TCP connections get TCP_NODELAY like the original's. */
 export async function connectEndpoint(endpoint: Endpoint): Promise<Deno.Conn> {
   if (endpoint.transport === "unix") {
     return await Deno.connect({ transport: "unix", path: endpoint.path });
   }
-  const conn = await Deno.connect({ hostname: endpoint.hostname, port: endpoint.port });
-  conn.setNoDelay(true);
-  return conn;
+  try {
+    const conn = await Deno.connect({ hostname: endpoint.hostname, port: endpoint.port });
+    conn.setNoDelay(true);
+    return conn;
+  } catch (error) {
+    throw asLookupError(error);
+  }
+}
+
+/**
+ * Deno reports a failed name resolution as a plain Error; give it its own class so that callers
+ * can tell it from a refused connection.
+ */
+export function asLookupError(error: unknown): unknown {
+  return error instanceof Error && error.constructor === Error &&
+      error.message.includes("failed to lookup address")
+    ? new AddressLookupError(error.message)
+    : error;
 }
 
 /** The endpoint fields of the settings, in the original's order of precedence. */
@@ -27,6 +49,7 @@ export interface EndpointSettings {
   socketName?: string;
   unicastAddress?: string;
   unicastPort: number;
+  networkInterface?: string;
 }
 
 /**
@@ -39,7 +62,7 @@ export function endpointFor(settings: EndpointSettings): Endpoint | undefined {
   if (settings.unicastAddress !== undefined) {
     return {
       transport: "tcp",
-      hostname: settings.unicastAddress,
+      hostname: withZone(settings.unicastAddress, settings.networkInterface),
       port: settings.unicastPort % 65536,
     };
   }

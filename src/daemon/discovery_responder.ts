@@ -1,0 +1,83 @@
+import dgram from "node:dgram";
+import { isIP } from "node:net";
+import { lookup } from "node:dns/promises";
+import { decodeMessage, encodeMessage } from "../protocol/codec.ts";
+import { MAX_DAEMON_MESSAGE_BYTES } from "../protocol/messages.ts";
+import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
+import { withZone } from "../transport/network_interface.ts";
+
+/** What the responder listens on and what it advertises (spec/network.md §3.2). */
+export interface ResponderOptions {
+  group: string;
+  port: number;
+  /** The daemon's TCP address to advertise; "" lets clients use the reply's source address. */
+  address: string;
+  /** The daemon's TCP port. */
+  tcpPort: number;
+  /** `-n`: the interface to join an IPv6 group on. */
+  networkInterface?: string;
+  tracer?: Tracer;
+}
+
+/** A running discovery responder. */
+export interface DiscoveryResponder {
+  close(): void;
+}
+
+/**
+ * Joins the multicast group and answers every discovery query with a unicast datagram that
+ * carries the daemon's TCP address and port. Anything else that arrives is ignored (the
+ * original stops answering, or exits, on a bad datagram).
+ */
+export async function startDiscoveryResponder(
+  options: ResponderOptions,
+): Promise<DiscoveryResponder> {
+  const tracer = options.tracer ?? NO_TRACE;
+  const group = isIP(options.group) !== 0
+    ? options.group
+    : (await lookup(options.group, { family: options.networkInterface === undefined ? 0 : 6 }))
+      .address;
+  const family = isIP(group) === 6 ? "udp6" : "udp4";
+  const socket = dgram.createSocket({ type: family, reuseAddr: true });
+  const answer = encodeMessage({
+    kind: "discoverAnswer",
+    address: options.address,
+    port: options.tcpPort,
+  });
+  socket.on("message", (data, remote) => {
+    if (data.length > MAX_DAEMON_MESSAGE_BYTES) return;
+    try {
+      if (decodeMessage(data).kind !== "discover") return;
+    } catch {
+      return;
+    }
+    tracer.trace(
+      TraceModule.DAEMON,
+      `auto-discovery query received from ${remote.address}/${remote.port}`,
+    );
+    socket.send(answer, remote.port, withZone(remote.address, options.networkInterface));
+  });
+  socket.on(
+    "error",
+    (error) => tracer.trace(TraceModule.DAEMON, `discovery socket: ${error.message}`),
+  );
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind(options.port, family === "udp6" ? "::" : "0.0.0.0", () => {
+      socket.off("error", reject);
+      resolve();
+    });
+  });
+  try {
+    if (family === "udp6" && options.networkInterface !== undefined) {
+      socket.addMembership(group, `::%${options.networkInterface}`);
+    } else {
+      socket.addMembership(group);
+    }
+  } catch (error) {
+    socket.close();
+    throw error;
+  }
+  tracer.trace(TraceModule.DAEMON, `joined multicast group ${options.group}/${options.port}`);
+  return { close: () => socket.close() };
+}
