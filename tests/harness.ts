@@ -49,6 +49,7 @@ export class TestDir implements AsyncDisposable {
 
   /** Runs flom to completion. */
   async run(args: string[], options: FlomOptions = {}): Promise<FlomResult> {
+    refuseMulticast(args);
     const output = await new Deno.Command(Deno.execPath(), {
       args: [...DENO_FLAGS, MAIN, ...args],
       env: this.env(options.env),
@@ -67,6 +68,7 @@ export class TestDir implements AsyncDisposable {
 
   /** Starts flom in the background. */
   spawn(args: string[], options: FlomOptions = {}): FlomProcess {
+    refuseMulticast(args);
     const child = new Deno.Command(Deno.execPath(), {
       args: [...DENO_FLAGS, MAIN, ...args],
       env: this.env(options.env),
@@ -158,6 +160,20 @@ export class FlomProcess {
       this.#changed = Promise.withResolvers();
       changed.resolve();
     }
+  }
+}
+
+/**
+ * Multicast from the host namespace would reach the machine's shared network: such tests belong
+ * in tests/netns.ts's namespaces.
+ */
+function refuseMulticast(args: string[]): void {
+  const end = args.indexOf("--");
+  const options = end === -1 ? args : args.slice(0, end);
+  if (options.some((arg) => arg === "-A" || arg.startsWith("--multicast-address"))) {
+    throw new Error(
+      "multicast outside a test network namespace is not allowed: use tests/netns.ts",
+    );
   }
 }
 

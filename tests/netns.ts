@@ -154,17 +154,49 @@ export class TwoHosts implements AsyncDisposable {
       this.#created.push(this.names[host]);
       this.#writeEtc(host);
     }
-    await ip(["-n", mojan, "link", "add", IFACE, "type", "veth", "peer", "name", IFACE, "netns", presanella]);
+    await ip([
+      "-n",
+      mojan,
+      "link",
+      "add",
+      IFACE,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      IFACE,
+      "netns",
+      presanella,
+    ]);
     for (const host of HOSTS) {
       const ns = this.names[host];
       // Duplicate address detection would delay IPv6 by ~2 s; the pair has no other member.
-      await ip(["netns", "exec", ns, "sh", "-c", `echo 0 >/proc/sys/net/ipv6/conf/${IFACE}/accept_dad`]);
+      await ip([
+        "netns",
+        "exec",
+        ns,
+        "sh",
+        "-c",
+        `echo 0 >/proc/sys/net/ipv6/conf/${IFACE}/accept_dad`,
+      ]);
       await ip(["-n", ns, "addr", "add", `${this.ipv4[host]}/24`, "dev", IFACE]);
       await ip(["-n", ns, "-6", "addr", "add", `${this.ipv6[host]}/64`, "dev", IFACE]);
       await ip(["-n", ns, "link", "set", "lo", "up"]);
       await ip(["-n", ns, "link", "set", IFACE, "up"]);
       await ip(["-n", ns, "route", "add", "224.0.0.0/4", "dev", IFACE]);
-      await ip(["-n", ns, "-6", "route", "add", "multicast", "ff00::/8", "dev", IFACE, "table", "main"]);
+      await ip([
+        "-n",
+        ns,
+        "-6",
+        "route",
+        "add",
+        "multicast",
+        "ff00::/8",
+        "dev",
+        IFACE,
+        "table",
+        "main",
+      ]);
     }
     for (const host of HOSTS) {
       const ns = this.names[host];
@@ -199,24 +231,32 @@ export class TwoHosts implements AsyncDisposable {
       ].join("\n"),
     );
     // Nothing listens there: a lookup that reaches DNS fails at once, inside the namespace.
-    Deno.writeTextFileSync(`${dir}/resolv.conf`, "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
+    Deno.writeTextFileSync(
+      `${dir}/resolv.conf`,
+      "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+    );
   }
 
-  #command(host: Host, args: string[], options: HostOptions, stdin: boolean): Deno.Command {
-    const dir = options.dir ?? this.home;
+  #command(host: Host, argv: string[], options: FlomOptions, dir: TestDir): Deno.Command {
     return new Deno.Command("ip", {
-      args: ["netns", "exec", this.names[host], Deno.execPath(), ...DENO_FLAGS, MAIN, ...dir.marked(args)],
+      args: ["netns", "exec", this.names[host], ...argv],
       env: dir.env(options.env),
       cwd: options.cwd ?? dir.path,
-      stdin: stdin ? "piped" : "null",
+      stdin: options.stdin ? "piped" : "null",
       stdout: "piped",
       stderr: "piped",
     });
   }
 
+  #flom(host: Host, args: string[], options: HostOptions): Deno.Command {
+    const dir = options.dir ?? this.home;
+    const argv = [Deno.execPath(), ...DENO_FLAGS, MAIN, ...dir.marked(args)];
+    return this.#command(host, argv, options, dir);
+  }
+
   /** Runs flom on `host` to completion. */
   async run(host: Host, args: string[], options: HostOptions = {}): Promise<FlomResult> {
-    const output = await this.#command(host, args, options, false).output();
+    const output = await this.#flom(host, args, { ...options, stdin: false }).output();
     const decoder = new TextDecoder();
     return {
       code: output.code,
@@ -227,7 +267,12 @@ export class TwoHosts implements AsyncDisposable {
 
   /** Starts flom on `host` in the background. */
   spawn(host: Host, args: string[], options: HostOptions = {}): FlomProcess {
-    return new FlomProcess(this.#command(host, args, options, options.stdin ?? false).spawn());
+    return new FlomProcess(this.#flom(host, args, options).spawn());
+  }
+
+  /** Starts any program on `host` in the background (a test's own listener or sender). */
+  exec(host: Host, argv: string[], options: HostOptions = {}): FlomProcess {
+    return new FlomProcess(this.#command(host, argv, options, options.dir ?? this.home).spawn());
   }
 
   /** Every process running in `host`'s namespace. */
@@ -244,7 +289,8 @@ export class TwoHosts implements AsyncDisposable {
 
   /** Kills every process in both namespaces, deletes them and their /etc/netns files. */
   async [Symbol.asyncDispose](): Promise<void> {
-    const everything = () => HOSTS.flatMap((host) => this.#created.includes(this.names[host]) ? this.pids(host) : []);
+    const everything = () =>
+      HOSTS.flatMap((host) => this.#created.includes(this.names[host]) ? this.pids(host) : []);
     for (const pid of everything()) {
       try {
         Deno.kill(pid, "SIGKILL");
@@ -275,7 +321,10 @@ export function namespaceExists(name: string): boolean {
 }
 
 function token(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(3)), (b) => b.toString(16).padStart(2, "0"))
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(3)),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
     .join("");
 }
 

@@ -1,0 +1,365 @@
+/**
+ * The original's use case 8 (seed document: a daemon on "mojan", clients on "presanella", by
+ * address and by UDP multicast auto-discovery) end to end between two network namespaces
+ * (tests/netns.ts), plus discovery of daemons that advertise no address (IPv4 and IPv6 groups),
+ * auto-start over the network, name-lookup failures, and TCP on the loopback addresses.
+ *
+ * Multicast and non-loopback traffic happens only inside the namespaces the tests create; in
+ * this host's namespace flom talks to 127.0.0.1 and ::1 only, by literal address. Waiting is
+ * observed through the client trace (FLOM_TRACE_MASK=0x8: "rc=1" = enqueued) and the `-V`
+ * discovery lines, never guessed from time.
+ */
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  notDeepStrictEqual as assertNotEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { ENQUEUED, HOLD, processesMentioning, release, TRACE, waitUntil } from "./harness.ts";
+import { canCreateNamespaces, IFACE, namespaceExists, NetDir, TwoHosts } from "./netns.ts";
+
+const NETNS = canCreateNamespaces();
+const IPV6_LOOPBACK = canListenOn("::1");
+
+const GROUP = "239.255.0.1";
+const PORT = 28015;
+const CONNECT_ERROR =
+  "flom_client_connect: ret_cod=-105 (ERROR: 'connect' function returned an error condition)";
+const LOOKUP_ERROR =
+  "flom_client_connect: ret_cod=-110 (ERROR: 'getaddrinfo' function returned an error condition)";
+// The discovery datagrams, byte for byte as the original's (fixtures/wire/ns_discovery_udp.txt).
+const QUERY = '<?xml version="1.0" encoding="UTF-8" ?><msg level="3" verb="4" step="8"></msg>';
+const reply = (address: string, port: number | string) =>
+  `<?xml version="1.0" encoding="UTF-8" ?><msg level="3" verb="4" step="16"><network address="${address}" port="${port}"/></msg>`;
+// `YYYY-MM-DD HH:MM:SS.uuuuuu [pid/thread] message` (spec/tracing.md §3).
+const TRACE_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} \[\d+\/[^\]\s]+\] \S/;
+
+// What `ls` prints in the use case's /usr, here a directory of the test's own.
+const USR = ["bin", "include", "lib", "share"];
+const LS = USR.map((name) => `${name}\n`).join("");
+
+function makeUsr(dir: NetDir): string {
+  const usr = `${dir.path}/usr`;
+  for (const name of USR) Deno.mkdirSync(`${usr}/${name}`, { recursive: true });
+  return usr;
+}
+
+function canListenOn(hostname: string): boolean {
+  try {
+    Deno.listen({ hostname, port: 0 }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A TCP port nobody listens on now (the kernel's choice for port 0, then closed). */
+function freePort(hostname: string): number {
+  const listener = Deno.listen({ hostname, port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** The verbose (`-V`) lines of stdout that are not the configuration dump nor the command's. */
+function lines(text: string, prefix: string): string[] {
+  return text.split("\n").filter((line) => line.startsWith(prefix));
+}
+
+/**
+ * The port a `-V` client was told by the discovery reply from `group`, after checking that the
+ * reply is the original's datagram with the expected address.
+ */
+function discoveredPort(stdout: string, group: string, address: string): number {
+  const replies = lines(stdout, `reply from ${group}/${PORT} is '`);
+  assertEquals(replies.length, 1, stdout);
+  const xml = replies[0]!.slice(`reply from ${group}/${PORT} is '`.length, -1);
+  const port = /port="(\d+)"/.exec(xml)?.[1];
+  assertEquals(xml, reply(address, port ?? "?"));
+  return Number(port);
+}
+
+/** Trace lines of stderr before the final error line; checks their format. */
+function traceLines(stderr: string, lastLine: string): string[] {
+  const all = stderr.split("\n");
+  assertEquals(all.pop(), "", "stderr ends with a newline");
+  assertEquals(all.pop(), lastLine);
+  for (const line of all) assertMatch(line, TRACE_LINE);
+  return all;
+}
+
+Deno.test({
+  name: "use case 8: a daemon on mojan serves presanella by address and by multicast discovery",
+  ignore: !NETNS,
+}, async (t) => {
+  let names: string[] = [];
+  let marker = "";
+  {
+    await using net = await TwoHosts.create();
+    await using dir = new NetDir();
+    names = Object.values(net.names);
+    marker = dir.path;
+    const usr = makeUsr(dir);
+    const mojan = net.ipv4.mojan;
+    let daemon = 0;
+
+    await t.step(
+      "a. flom -a <mojan> -A 239.255.0.1 -d -1 -- true leaves one daemon on mojan",
+      async () => {
+        assertEquals(net.flomPids("mojan", dir), []);
+        const start = await net.run("mojan", ["-a", mojan, "-A", GROUP, "-d", "-1", "--", "true"], {
+          dir,
+        });
+        assertEquals(start, { code: 0, stdout: "", stderr: "" });
+        const daemons = net.flomPids("mojan", dir);
+        assertEquals(daemons.length, 1);
+        assertEquals(net.flomPids("presanella", dir), []);
+        daemon = daemons[0]!;
+        // `ps` shows the daemon with the arguments of the flom that started it.
+        const cmdline = Deno.readTextFileSync(`/proc/${daemon}/cmdline`);
+        assert(
+          cmdline.endsWith(["-a", mojan, "-A", GROUP, "-d", "-1", "--", "true", ""].join("\0")),
+          cmdline,
+        );
+      },
+    );
+
+    await t.step("b. flom -a <mojan> -d 0 -- ls works on mojan and on presanella", async () => {
+      for (const host of ["mojan", "presanella"] as const) {
+        const ls = await net.run(host, ["-a", mojan, "-d", "0", "--", "ls"], { dir, cwd: usr });
+        assertEquals(ls, { code: 0, stdout: LS, stderr: "" }, host);
+      }
+      // By host name too (each namespace's /etc/hosts names the other host).
+      const byName = await net.run("presanella", ["-a", "mojan", "-d", "0", "--", "ls"], {
+        dir,
+        cwd: usr,
+      });
+      assertEquals(byName, { code: 0, stdout: LS, stderr: "" });
+      assertEquals(net.flomPids("mojan", dir), [daemon]);
+      assertEquals(net.flomPids("presanella", dir), []);
+    });
+
+    await t.step("c. flom -A 239.255.0.1 -d 0 -- ls on presanella finds the daemon", async () => {
+      const ls = await net.run("presanella", ["-A", GROUP, "-d", "0", "--", "ls"], {
+        dir,
+        cwd: usr,
+      });
+      assertEquals(ls, { code: 0, stdout: LS, stderr: "" });
+      // -V shows the query and the daemon's answer: its address and port.
+      const verbose = await net.run("presanella", ["-V", "-A", GROUP, "-d", "0", "--", "ls"], {
+        dir,
+        cwd: usr,
+      });
+      assertEquals(verbose.code, 0, verbose.stderr);
+      assertEquals(lines(verbose.stdout, "sending UDP multicast datagram to "), [
+        `sending UDP multicast datagram to ${GROUP}/${PORT} ('${QUERY}')`,
+      ]);
+      assertEquals(discoveredPort(verbose.stdout, GROUP, mojan), PORT);
+      assert(verbose.stdout.endsWith(LS), verbose.stdout);
+      assertEquals(net.flomPids("presanella", dir), []);
+    });
+
+    await t.step("d. a command on mojan waits for the one presanella runs", async () => {
+      const holder = net.spawn("presanella", ["-A", GROUP, "-d", "0", "--", ...HOLD], {
+        dir,
+        stdin: true,
+      });
+      await holder.waitFor(/held/);
+      const waiter = net.spawn("mojan", ["-A", GROUP, "-d", "0", "--", "echo", "ls-ran"], {
+        dir,
+        env: TRACE,
+      });
+      await waiter.waitFor(ENQUEUED, "stderr");
+      assertEquals(waiter.stdout, "");
+      await release(holder);
+      const result = await waiter.result();
+      assertEquals([result.code, result.stdout], [0, "ls-ran\n"]);
+    });
+
+    await t.step("e. once the daemon is killed, -d 0 clients fail with -105", async () => {
+      Deno.kill(daemon, "SIGTERM");
+      await waitUntil(() => net.flomPids("mojan", dir).length === 0, "the daemon to exit");
+
+      const plain = await net.run("presanella", ["-A", GROUP, "-d", "0", "--", "sleep", "10"], {
+        dir,
+      });
+      assertEquals(plain, { code: 99, stdout: "", stderr: `${CONNECT_ERROR}\n` });
+
+      const traced = await net.run("presanella", ["-A", GROUP, "-d", "0", "--", "sleep", "10"], {
+        dir,
+        env: TRACE,
+      });
+      assertEquals([traced.code, traced.stdout], [99, ""]);
+      const traces = traceLines(traced.stderr, CONNECT_ERROR);
+      assert(
+        traces.some((line) => line.includes(GROUP) && line.includes(`${PORT}`)),
+        traced.stderr,
+      );
+      assert(traces.some((line) => /attempt 1\b/.test(line)), traced.stderr);
+      assert(traces.some((line) => /attempt 2\b/.test(line)), traced.stderr);
+      assert(!traces.some((line) => /attempt 3\b/.test(line)), traced.stderr);
+      assert(traces.some((line) => /no (answer|reply)/i.test(line)), traced.stderr);
+      assert(traces.some((line) => /lifespan is 0/.test(line)), traced.stderr);
+
+      // -V: each query and each silence; -D and -I set how many and how long.
+      const started = Date.now();
+      const verbose = await net.run(
+        "presanella",
+        ["-V", "-A", GROUP, "-D", "3", "-I", "200", "-d", "0", "--", "sleep", "10"],
+        { dir },
+      );
+      const elapsed = Date.now() - started;
+      assertEquals([verbose.code, verbose.stderr], [99, `${CONNECT_ERROR}\n`]);
+      assertEquals(
+        lines(verbose.stdout, "sending UDP multicast datagram to "),
+        Array(3).fill(`sending UDP multicast datagram to ${GROUP}/${PORT} ('${QUERY}')`),
+      );
+      assertEquals(
+        lines(verbose.stdout, "no reply from "),
+        Array(3).fill(`no reply from ${GROUP}/${PORT}`),
+      );
+      assert(elapsed >= 3 * 200, `gave up after ${elapsed} ms`);
+
+      // By address: the connection is refused.
+      const tcp = await net.run("presanella", ["-a", mojan, "-d", "0", "--", "true"], { dir });
+      assertEquals(tcp, { code: 99, stdout: "", stderr: `${CONNECT_ERROR}\n` });
+      assertEquals(net.flomPids("mojan", dir), []);
+      assertEquals(net.flomPids("presanella", dir), []);
+    });
+  }
+  // The fixture deleted both namespaces and nothing of the test still runs.
+  for (const name of names) assert(!namespaceExists(name), name);
+  assertEquals(processesMentioning(marker), []);
+});
+
+Deno.test({
+  name: "discovery finds daemons that advertise no address, on IPv4 and IPv6 groups",
+  ignore: !NETNS,
+}, async (t) => {
+  await using net = await TwoHosts.create();
+
+  /** Starts `flom START -d -1 -- true` on mojan and uses it from presanella with USE. */
+  async function advertisedWithoutAddress(
+    dir: NetDir,
+    start: string[],
+    use: string[],
+    group: string,
+  ) {
+    const started = await net.run("mojan", [...start, "-d", "-1", "--", "true"], { dir });
+    assertEquals(started, { code: 0, stdout: "", stderr: "" });
+    assertEquals(net.flomPids("mojan", dir).length, 1);
+    const used = await net.run("presanella", ["-V", ...use, "-d", "0", "--", "echo", "ok"], {
+      dir,
+    });
+    assertEquals([used.code, used.stderr], [0, ""]);
+    assert(used.stdout.endsWith("ok\n"), used.stdout);
+    // Started without -a: it listens on an ephemeral port and its reply names no address.
+    assertNotEquals(discoveredPort(used.stdout, group, ""), PORT);
+    assertEquals(net.flomPids("presanella", dir), []);
+  }
+
+  await t.step("f. flom -A 239.255.0.1 -d -1 on mojan is used from presanella", async () => {
+    await using dir = new NetDir();
+    await advertisedWithoutAddress(dir, ["-A", GROUP], ["-A", GROUP], GROUP);
+  });
+
+  await t.step("g. IPv6 link-local group ff02::7a:1 with -n on both hosts", async () => {
+    await using dir = new NetDir();
+    const group = "ff02::7a:1";
+    await advertisedWithoutAddress(
+      dir,
+      ["-A", group, "-n", IFACE],
+      ["-A", group, "-n", IFACE],
+      group,
+    );
+  });
+
+  await t.step("g. IPv6 site-local group ff05::7a:1", async () => {
+    await using dir = new NetDir();
+    const group = "ff05::7a:1";
+    await advertisedWithoutAddress(dir, ["-A", group], ["-A", group], group);
+  });
+
+  await t.step("IPv6 unicast: a global address, and a link-local one with -n", async () => {
+    for (
+      const [address, extra] of [[net.ipv6.mojan, []], [net.linkLocal.mojan, [
+        "-n",
+        IFACE,
+      ]]] as const
+    ) {
+      await using dir = new NetDir();
+      const started = await net.run("mojan", ["-a", address, ...extra, "-d", "-1", "--", "true"], {
+        dir,
+      });
+      assertEquals(started, { code: 0, stdout: "", stderr: "" }, address);
+      assertEquals(net.flomPids("mojan", dir).length, 1, address);
+      const used = await net.run(
+        "presanella",
+        ["-a", address, ...extra, "-d", "0", "--", "echo", "ok"],
+        { dir },
+      );
+      assertEquals(used, { code: 0, stdout: "ok\n", stderr: "" }, address);
+    }
+  });
+
+  await t.step(
+    "j. flom -A 239.255.0.1 -d 3000 starts a daemon that presanella then uses",
+    async () => {
+      await using dir = new NetDir();
+      assertEquals(net.flomPids("mojan", dir), []);
+      const first = await net.run("mojan", ["-A", GROUP, "-d", "3000", "--", "true"], { dir });
+      assertEquals(first, { code: 0, stdout: "", stderr: "" });
+      assertEquals(net.flomPids("mojan", dir).length, 1);
+      const used = await net.run("presanella", ["-V", "-A", GROUP, "-d", "0", "--", "echo", "ok"], {
+        dir,
+      });
+      assertEquals([used.code, used.stderr], [0, ""]);
+      assert(used.stdout.endsWith("ok\n"), used.stdout);
+      assertNotEquals(discoveredPort(used.stdout, GROUP, ""), PORT);
+      assertEquals(net.flomPids("presanella", dir), []);
+      // Its lifespan is 3000 ms, so it ends by itself once idle.
+      await waitUntil(
+        () => net.flomPids("mojan", dir).length === 0,
+        "the idle daemon to exit",
+        15000,
+      );
+    },
+  );
+
+  await t.step("i. an address that does not resolve exits 99 with -110", async () => {
+    await using dir = new NetDir();
+    for (const option of ["-a", "-A"]) {
+      const result = await net.run(
+        "presanella",
+        [option, "no-such-host.invalid", "-d", "0", "--", "true"],
+        { dir },
+      );
+      assertEquals(result, { code: 99, stdout: "", stderr: `${LOOKUP_ERROR}\n` }, option);
+    }
+  });
+});
+
+for (const address of ["127.0.0.1", "::1"]) {
+  Deno.test({
+    name: `h. TCP on ${address}: a second client waits for the first`,
+    ignore: address === "::1" && !IPV6_LOOPBACK,
+  }, async () => {
+    await using dir = new NetDir();
+    const port = String(freePort(address));
+    const where = ["-a", address, "-p", port];
+    const holder = dir.spawn([...where, "--", ...HOLD], { stdin: true });
+    await holder.waitFor(/held/);
+    // The holder started the daemon; both mention the test's directory.
+    const daemons = dir.daemonPids().filter((pid) => pid !== holder.child.pid);
+    assertEquals(daemons.length, 1);
+    const waiter = dir.spawn([...where, "-d", "0", "--", "echo", "second"], { env: TRACE });
+    await waiter.waitFor(ENQUEUED, "stderr");
+    assertEquals(waiter.stdout, "");
+    const busy = await dir.run([...where, "-d", "0", "-o", "0", "--", "true"]);
+    assertEquals(busy.code, 98);
+    await release(holder);
+    const result = await waiter.result();
+    assertEquals([result.code, result.stdout], [0, "second\n"]);
+    assertEquals(dir.daemonPids(), daemons);
+  });
+}
