@@ -9,6 +9,7 @@ import {
   endpointFor,
 } from "../transport/endpoint.ts";
 import { ClientError } from "./client_error.ts";
+import type { StreamConn } from "../transport/stream_conn.ts";
 import { launchDaemon } from "./launch_daemon.ts";
 
 /** The per-user socket belongs to another user; see checkOwner. */
@@ -42,7 +43,7 @@ export interface ConnectOptions {
  * cannot be resolved, -2 a daemon was started but does not answer, or the started daemon's own
  * failure; SocketOwnerError for a per-user socket that is not ours.
  */
-export async function connectDaemon(options: ConnectOptions): Promise<Deno.Conn> {
+export async function connectDaemon(options: ConnectOptions): Promise<StreamConn> {
   const tracer = options.tracer ?? NO_TRACE;
   const endpoint = endpointFor(options.settings);
   if (endpoint !== undefined) {
@@ -70,7 +71,7 @@ export async function connectDaemon(options: ConnectOptions): Promise<Deno.Conn>
 }
 
 /** A connection, or undefined when nobody listens there. */
-async function tryConnect(endpoint: Endpoint, tracer: Tracer): Promise<Deno.Conn | undefined> {
+async function tryConnect(endpoint: Endpoint, tracer: Tracer): Promise<StreamConn | undefined> {
   tracer.trace(
     TraceModule.CLIENT,
     `flom_client_connect: connecting to ${describeEndpoint(endpoint)}`,
@@ -110,7 +111,7 @@ async function startDaemon(options: ConnectOptions, tracer: Tracer): Promise<voi
   }
 }
 
-async function connectStarted(endpoint: Endpoint): Promise<Deno.Conn> {
+async function connectStarted(endpoint: Endpoint): Promise<StreamConn> {
   try {
     return await connectEndpoint(endpoint);
   } catch (error) {

@@ -3,6 +3,7 @@ import { MAX_CLIENT_MESSAGE_BYTES } from "../protocol/messages.ts";
 import { ProtocolError, RC, strerror } from "../protocol/return_codes.ts";
 import { MessageStream } from "../transport/message_stream.ts";
 import { ClientError } from "./client_error.ts";
+import type { StreamConn } from "../transport/stream_conn.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 
 /** What to lock; names are binary strings (one char per byte). */
@@ -37,7 +38,7 @@ export class LockSession {
   #tracer: Tracer;
   #name = "";
 
-  constructor(conn: Deno.Conn, tracer: Tracer = NO_TRACE) {
+  constructor(conn: StreamConn, tracer: Tracer = NO_TRACE) {
     this.#stream = new MessageStream(conn, MAX_CLIENT_MESSAGE_BYTES);
     this.#tracer = tracer;
   }

@@ -2,6 +2,7 @@ import { MAX_CLIENT_MESSAGE_BYTES } from "../protocol/messages.ts";
 import { RC } from "../protocol/return_codes.ts";
 import { MessageStream } from "../transport/message_stream.ts";
 import { ClientError } from "./client_error.ts";
+import type { StreamConn } from "../transport/stream_conn.ts";
 
 // The original waits this long for the daemon to react; nothing is ever answered.
 const SHUTDOWN_WAIT_MS = 1000;
@@ -12,7 +13,7 @@ const SHUTDOWN_WAIT_MS = 1000;
  * cannot be sent.
  */
 export async function requestShutdown(
-  conn: Deno.Conn,
+  conn: StreamConn,
   options: { immediate: boolean; peerId: string },
 ): Promise<void> {
   const stream = new MessageStream(conn, MAX_CLIENT_MESSAGE_BYTES);

@@ -1,5 +1,10 @@
 import type { Endpoint } from "../transport/endpoint.ts";
 import { connectEndpoint } from "../transport/endpoint.ts";
+import {
+  denoStreamListener,
+  type StreamConn,
+  type StreamListener,
+} from "../transport/stream_conn.ts";
 
 /** Why a daemon could not start listening: another daemon already serves the endpoint. */
 export class DaemonAlreadyRunning extends Error {
@@ -22,7 +27,11 @@ export interface ListenOptions {
 export async function listenEndpoint(
   endpoint: Endpoint,
   options: ListenOptions,
-): Promise<Deno.Listener> {
+): Promise<StreamListener> {
+  return denoStreamListener(await listenDeno(endpoint, options));
+}
+
+async function listenDeno(endpoint: Endpoint, options: ListenOptions): Promise<Deno.Listener> {
   if (endpoint.transport === "tcp") {
     try {
       return Deno.listen({ hostname: endpoint.hostname, port: endpoint.port });
@@ -58,7 +67,7 @@ export async function listenEndpoint(
 }
 
 async function removeStaleSocket(endpoint: Endpoint & { transport: "unix" }): Promise<void> {
-  let conn: Deno.Conn;
+  let conn: StreamConn;
   try {
     conn = await connectEndpoint(endpoint);
   } catch (error) {

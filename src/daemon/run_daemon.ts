@@ -15,6 +15,7 @@ import type { DiscoveryResponder } from "./discovery_responder.ts";
 import type { DaemonLaunch, StartReport } from "./launch_contract.ts";
 import { DaemonAlreadyRunning, listenEndpoint } from "./listener.ts";
 import { DaemonServer } from "./server.ts";
+import type { StreamListener } from "../transport/stream_conn.ts";
 
 const STOP_SIGNALS: Deno.Signal[] = ["SIGTERM", "SIGINT", "SIGQUIT"];
 
@@ -33,7 +34,7 @@ export async function runDaemon(
   });
   const endpoint = listeningEndpoint(settings);
   tracer.trace(TraceModule.DAEMON, `daemon starting on ${describeEndpoint(endpoint)}`);
-  let listener: Deno.Listener;
+  let listener: StreamListener;
   try {
     listener = await listenEndpoint(endpoint, { ownerOnly: privateSocket });
   } catch (error) {

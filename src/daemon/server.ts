@@ -2,6 +2,7 @@ import { MAX_DAEMON_MESSAGE_BYTES, type Message } from "../protocol/messages.ts"
 import { RC } from "../protocol/return_codes.ts";
 import { type ConnId, LockTable, type Notice } from "../resources/lock_table.ts";
 import { MessageStream } from "../transport/message_stream.ts";
+import type { StreamConn, StreamListener } from "../transport/stream_conn.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 
 /** How a daemon behaves; see DaemonServer. */
@@ -35,7 +36,7 @@ const FINAL_REFUSALS: ReadonlySet<number> = new Set([
  * locks are released; it never stops the daemon.
  */
 export class DaemonServer {
-  #listener: Deno.Listener;
+  #listener: StreamListener;
   #table: LockTable;
   #now: () => number;
   #peerId: string;
@@ -50,7 +51,7 @@ export class DaemonServer {
   #tickTimer: ReturnType<typeof setTimeout> | undefined;
   #tickAt: number | undefined;
 
-  constructor(listener: Deno.Listener, options: DaemonServerOptions) {
+  constructor(listener: StreamListener, options: DaemonServerOptions) {
     this.#listener = listener;
     this.#now = options.now ?? (() => performance.timeOrigin + performance.now());
     this.#table = new LockTable({ now: this.#now });
@@ -93,7 +94,7 @@ export class DaemonServer {
 
   async #acceptLoop(): Promise<void> {
     while (!this.#stopping) {
-      let conn: Deno.Conn;
+      let conn: StreamConn;
       try {
         conn = await this.#listener.accept();
       } catch (error) {
@@ -102,16 +103,11 @@ export class DaemonServer {
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
       }
-      if (conn.remoteAddr.transport === "tcp") {
-        // Keepalive lets the daemon notice a client host that died while holding a lock.
-        (conn as Deno.TcpConn).setNoDelay(true);
-        (conn as Deno.TcpConn).setKeepAlive(true);
-      }
       this.#serveConnection(conn);
     }
   }
 
-  async #serveConnection(conn: Deno.Conn): Promise<void> {
+  async #serveConnection(conn: StreamConn): Promise<void> {
     const id = this.#nextConnId++;
     const stream = new MessageStream(conn, MAX_DAEMON_MESSAGE_BYTES);
     this.#streams.set(id, stream);

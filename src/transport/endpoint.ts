@@ -1,4 +1,5 @@
 import { withZone } from "./network_interface.ts";
+import type { StreamConn } from "./stream_conn.ts";
 
 /** Where a daemon listens and a client connects: a UNIX socket path or a TCP address. */
 export type Endpoint =
@@ -20,7 +21,7 @@ export class AddressLookupError extends Error {
 }
 
 /** Opens a stream connection; TCP connections get TCP_NODELAY like the original's. */
-export async function connectEndpoint(endpoint: Endpoint): Promise<Deno.Conn> {
+export async function connectEndpoint(endpoint: Endpoint): Promise<StreamConn> {
   if (endpoint.transport === "unix") {
     return await Deno.connect({ transport: "unix", path: endpoint.path });
   }

@@ -2,6 +2,7 @@ import { decodeMessage, encodeMessage } from "../protocol/codec.ts";
 import { MessageFramer } from "../protocol/framing.ts";
 import type { Message } from "../protocol/messages.ts";
 import { ProtocolError, RC } from "../protocol/return_codes.ts";
+import type { StreamConn } from "./stream_conn.ts";
 
 // Large enough for a whole answer; the framer enforces the real per-message limit.
 const READ_CHUNK_BYTES = 1024;
@@ -12,14 +13,14 @@ const READ_CHUNK_BYTES = 1024;
  * messages sent from different event-loop turns never interleave.
  */
 export class MessageStream {
-  readonly conn: Deno.Conn;
+  readonly conn: StreamConn;
   #framer: MessageFramer;
   #ready: Uint8Array[] = [];
   #buffer = new Uint8Array(READ_CHUNK_BYTES);
   #writing: Promise<void> = Promise.resolve();
   #closed = false;
 
-  constructor(conn: Deno.Conn, maxMessageBytes: number) {
+  constructor(conn: StreamConn, maxMessageBytes: number) {
     this.conn = conn;
     this.#framer = new MessageFramer(maxMessageBytes);
   }
@@ -74,7 +75,7 @@ export class MessageStream {
   }
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+async function writeAll(conn: StreamConn, bytes: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
 }

@@ -1,0 +1,41 @@
+/**
+ * The part of a byte-stream connection that flom uses. A Deno.Conn is one; a TLS socket is
+ * adapted to it, so that framing, the daemon and the client never depend on the transport.
+ */
+export interface StreamConn {
+  /** Reads into `buffer`; resolves with the byte count, or null at the end of the stream. */
+  read(buffer: Uint8Array): Promise<number | null>;
+  /** Writes some of `data`; resolves with the byte count written. */
+  write(data: Uint8Array): Promise<number>;
+  /** Half-closes: the peer reads the end of the stream, and may still send. */
+  closeWrite(): Promise<void>;
+  close(): void;
+}
+
+/** The accepting side of a stream transport. */
+export interface StreamListener {
+  /** The next connection; rejects once the listener is closed. */
+  accept(): Promise<StreamConn>;
+  /** Stops listening (a UNIX socket's file is removed once a pending accept has ended). */
+  close(): void;
+  readonly addr: Deno.Addr;
+}
+
+/**
+ * A StreamListener over a Deno listener. Accepted TCP connections get TCP_NODELAY, and
+ * keepalive, which lets the daemon notice a client host that died while holding a lock.
+ */
+export function denoStreamListener(listener: Deno.Listener): StreamListener {
+  return {
+    addr: listener.addr,
+    close: () => listener.close(),
+    async accept() {
+      const conn = await listener.accept();
+      if (conn.remoteAddr.transport === "tcp") {
+        (conn as Deno.TcpConn).setNoDelay(true);
+        (conn as Deno.TcpConn).setKeepAlive(true);
+      }
+      return conn;
+    },
+  };
+}
