@@ -519,10 +519,24 @@ Deno.test("flom -q -5 warns that negative quantities are ignored and goes on", a
   assert.equal(dumpValue(result.stdout, "[Resource]/Quantity"), "1");
 });
 
+Deno.test("flom -V shows the ignored signals of --ignore-signal and of IgnoredSignals", async () => {
+  await using dir = new TestDir();
+  const options = await dir.run([
+    "-V",
+    "-s",
+    dir.socket,
+    "--ignore-signal=SIGTERM",
+    "--ignore-signal=SIGQUIT",
+  ]);
+  assert.equal(dumpValue(options.stdout, "[Monitor]/IgnoredSignals"), "'SIGQUIT;SIGTERM'");
+  await Deno.writeTextFile(`${dir.path}/.flom`, "[Monitor]\nIgnoredSignals=15;SIGQUIT\n");
+  const config = await dir.run(["-V", "-s", dir.socket]);
+  assert.equal(dumpValue(config.stdout, "[Monitor]/IgnoredSignals"), "'SIGQUIT;SIGTERM'");
+});
+
 // Features this version refuses: each must fail loudly, never be silently ignored.
 for (
   const [what, args] of [
-    ["--ignore-signal SIGTERM", ["--ignore-signal", "SIGTERM"]],
     ["--debug-feature NAME", ["--debug-feature", "tls.client"]],
   ] as const
 ) {
@@ -628,7 +642,7 @@ Deno.test('flom --tls-certificate FILE exits 99 with a "not supported" line', as
 
 Deno.test('flom: an unsupported feature set in ~/.flom also exits 99 with "not supported"', async () => {
   await using dir = new TestDir();
-  await Deno.writeTextFile(`${dir.path}/.flom`, "[Monitor]\nIgnoredSignals=SIGTERM;SIGQUIT\n");
+  await Deno.writeTextFile(`${dir.path}/.flom`, `[Daemon]\nMountPointVFS=${dir.path}\n`);
   const result = await dir.run(["-s", dir.socket, "--", "echo", "never"]);
   assert.equal(result.code, 99, result.stderr);
   assert.equal(result.stdout, "");

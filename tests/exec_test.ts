@@ -201,6 +201,50 @@ Deno.test("flom exits 128+N when a forwarded signal N kills the command", async 
   assert.ok(Date.now() - started < 4000, "the command was killed");
 });
 
+Deno.test("flom --ignore-signal=SIGTERM survives a SIGTERM and runs the command to its end", async () => {
+  await using dir = new TestDir();
+  const flom = dir.spawn(
+    [
+      "-s",
+      dir.socket,
+      "--ignore-signal=SIGTERM",
+      "--",
+      "sh",
+      "-c",
+      "echo held; read _; echo finished",
+    ],
+    { stdin: true, env: { FLOM_TRACE_MASK: "0x4" } },
+  );
+  await flom.waitFor(/held/);
+  flom.child.kill("SIGTERM");
+  await flom.waitFor(/SIGTERM received and ignored/, "stderr");
+  await flom.writeLine("go on");
+  const result = await flom.result();
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "held\nfinished\n");
+});
+
+Deno.test("flom --ignore-signal accepts numbers and warns about signals that cannot be ignored", async () => {
+  await using dir = new TestDir();
+  const result = await dir.run([
+    "-s",
+    dir.socket,
+    "--ignore-signal",
+    "15",
+    "--ignore-signal=SIGKILL",
+    "--ignore-signal=SIGSTOP",
+    "--",
+    "echo",
+    "ran",
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "ran\n");
+  assert.equal(
+    result.stderr,
+    "Warning: couldn't ignore signal 9:SIGKILL\nWarning: couldn't ignore signal 19:SIGSTOP\n",
+  );
+});
+
 Deno.test("flom killed by SIGKILL: the daemon releases its lock at once", async () => {
   await using dir = new TestDir();
   const flom = dir.spawn(

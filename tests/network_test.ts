@@ -20,6 +20,7 @@ import { canCreateNamespaces, IFACE, namespaceExists, NetDir, TwoHosts } from ".
 
 const NETNS = canCreateNamespaces();
 const IPV6_LOOPBACK = canListenOn("::1");
+const PYTHON = findPython();
 
 const GROUP = "239.255.0.1";
 const PORT = 28015;
@@ -27,6 +28,8 @@ const CONNECT_ERROR =
   "flom_client_connect: ret_cod=-105 (ERROR: 'connect' function returned an error condition)";
 const LOOKUP_ERROR =
   "flom_client_connect: ret_cod=-110 (ERROR: 'getaddrinfo' function returned an error condition)";
+const NOT_STARTED =
+  "flom_client_connect: ret_cod=-2 (ERROR: flom command was not able to start a new daemon and/or connect to it)";
 // The discovery datagrams, byte for byte as the original's (fixtures/wire/ns_discovery_udp.txt).
 const QUERY = '<?xml version="1.0" encoding="UTF-8" ?><msg level="3" verb="4" step="8"></msg>';
 const reply = (address: string, port: number | string) =>
@@ -53,6 +56,57 @@ function canListenOn(hostname: string): boolean {
   }
 }
 
+/** A python3 for the hop-limit listener (node:dgram cannot read a datagram's TTL), if any. */
+function findPython(): string | undefined {
+  for (const candidate of ["/usr/bin/python3", "/usr/local/bin/python3", "python3"]) {
+    try {
+      if (new Deno.Command(candidate, { args: ["-c", ""] }).outputSync().success) return candidate;
+    } catch {
+      // Not there.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Joins GROUP on PORT (argv 1 and 2) and prints `ttl=<hop limit> <payload>` for every datagram:
+ * what the queries of a flom on the other host look like on the wire.
+ */
+const TTL_LISTENER = `
+import socket, struct, sys
+group, port = sys.argv[1], int(sys.argv[2])
+if ":" in group:
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("::", port))
+    s.setsockopt(socket.IPPROTO_IPV6, 20, socket.inet_pton(socket.AF_INET6, group) + struct.pack("@I", 0))
+    s.setsockopt(socket.IPPROTO_IPV6, 51, 1)  # IPV6_RECVHOPLIMIT
+    level, kind = socket.IPPROTO_IPV6, 52  # IPV6_HOPLIMIT
+else:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton(group) + socket.inet_aton("0.0.0.0"))
+    s.setsockopt(socket.IPPROTO_IP, 12, 1)  # IP_RECVTTL
+    level, kind = socket.IPPROTO_IP, 2  # IP_TTL
+print("ready", flush=True)
+while True:
+    data, ancillary, _, _ = s.recvmsg(65536, 64)
+    ttl = [struct.unpack("@i", d[:4])[0] for l, t, d in ancillary if l == level and t == kind]
+    print("ttl=%s %s" % (ttl[0] if ttl else "?", data.decode(errors="replace")), flush=True)
+`;
+
+/** Sends one UDP datagram from a namespace (argv: address, port, payload as JSON). */
+const SEND_DATAGRAM = `
+import dgram from "node:dgram";
+const [address, port, payload] = Deno.args;
+const socket = dgram.createSocket(address.includes(":") ? "udp6" : "udp4");
+socket.send(JSON.parse(payload), Number(port), address, (error) => {
+  socket.close();
+  if (error) throw error;
+});
+`;
+
 /** A TCP port nobody listens on now (the kernel's choice for port 0, then closed). */
 function freePort(hostname: string): number {
   const listener = Deno.listen({ hostname, port: 0 });
@@ -70,10 +124,11 @@ function lines(text: string, prefix: string): string[] {
  * The port a `-V` client was told by the discovery reply from `group`, after checking that the
  * reply is the original's datagram with the expected address.
  */
-function discoveredPort(stdout: string, group: string, address: string): number {
-  const replies = lines(stdout, `reply from ${group}/${PORT} is '`);
+function discoveredPort(stdout: string, group: string, address: string, via = PORT): number {
+  const prefix = `reply from ${group}/${via} is '`;
+  const replies = lines(stdout, prefix);
   assertEquals(replies.length, 1, stdout);
-  const xml = replies[0]!.slice(`reply from ${group}/${PORT} is '`.length, -1);
+  const xml = replies[0]!.slice(prefix.length, -1);
   const port = /port="(\d+)"/.exec(xml)?.[1];
   assertEquals(xml, reply(address, port ?? "?"));
   return Number(port);
@@ -86,6 +141,27 @@ function traceLines(stderr: string, lastLine: string): string[] {
   assertEquals(all.pop(), lastLine);
   for (const line of all) assertMatch(line, TRACE_LINE);
   return all;
+}
+
+/** Starts `flom START -d -1 -- true` on mojan and uses it from presanella with USE. */
+async function advertisedWithoutAddress(
+  net: TwoHosts,
+  dir: NetDir,
+  start: string[],
+  use: string[],
+  group: string,
+) {
+  const started = await net.run("mojan", [...start, "-d", "-1", "--", "true"], { dir });
+  assertEquals(started, { code: 0, stdout: "", stderr: "" });
+  assertEquals(net.flomPids("mojan", dir).length, 1);
+  const used = await net.run("presanella", ["-V", ...use, "-d", "0", "--", "echo", "ok"], {
+    dir,
+  });
+  assertEquals([used.code, used.stderr], [0, ""]);
+  assert(used.stdout.endsWith("ok\n"), used.stdout);
+  // Started without -a: it listens on an ephemeral port and its reply names no address.
+  assertNotEquals(discoveredPort(used.stdout, group, ""), PORT);
+  assertEquals(net.flomPids("presanella", dir), []);
 }
 
 Deno.test({
@@ -220,9 +296,38 @@ Deno.test({
       );
       assert(elapsed >= 3 * 200, `gave up after ${elapsed} ms`);
 
-      // By address: the connection is refused.
+      // The same trace into a -T file: stderr keeps only the error.
+      const file = `${dir.path}/client.trc`;
+      const toFile = await net.run(
+        "presanella",
+        ["-A", GROUP, "-T", file, "-d", "0", "--", "sleep", "10"],
+        { dir, env: TRACE },
+      );
+      assertEquals(toFile, { code: 99, stdout: "", stderr: `${CONNECT_ERROR}\n` });
+      const fileLines = traceLines(
+        `${Deno.readTextFileSync(file)}${CONNECT_ERROR}\n`,
+        CONNECT_ERROR,
+      );
+      assert(fileLines.some((line) => /lifespan is 0/.test(line)), fileLines.join("\n"));
+
+      // By address: the connection is refused; with -A too, the address alone is tried.
       const tcp = await net.run("presanella", ["-a", mojan, "-d", "0", "--", "true"], { dir });
       assertEquals(tcp, { code: 99, stdout: "", stderr: `${CONNECT_ERROR}\n` });
+      const both = await net.run("presanella", [
+        "-V",
+        "-a",
+        mojan,
+        "-A",
+        GROUP,
+        "-d",
+        "0",
+        "--",
+        "true",
+      ], {
+        dir,
+      });
+      assertEquals([both.code, both.stderr], [99, `${CONNECT_ERROR}\n`]);
+      assertEquals(lines(both.stdout, "sending UDP multicast datagram to "), []);
       assertEquals(net.flomPids("mojan", dir), []);
       assertEquals(net.flomPids("presanella", dir), []);
     });
@@ -233,40 +338,21 @@ Deno.test({
 });
 
 Deno.test({
-  name: "discovery finds daemons that advertise no address, on IPv4 and IPv6 groups",
+  name: "f, g. discovery finds daemons that advertise no address, on IPv4 and IPv6 groups",
   ignore: !NETNS,
 }, async (t) => {
   await using net = await TwoHosts.create();
 
-  /** Starts `flom START -d -1 -- true` on mojan and uses it from presanella with USE. */
-  async function advertisedWithoutAddress(
-    dir: NetDir,
-    start: string[],
-    use: string[],
-    group: string,
-  ) {
-    const started = await net.run("mojan", [...start, "-d", "-1", "--", "true"], { dir });
-    assertEquals(started, { code: 0, stdout: "", stderr: "" });
-    assertEquals(net.flomPids("mojan", dir).length, 1);
-    const used = await net.run("presanella", ["-V", ...use, "-d", "0", "--", "echo", "ok"], {
-      dir,
-    });
-    assertEquals([used.code, used.stderr], [0, ""]);
-    assert(used.stdout.endsWith("ok\n"), used.stdout);
-    // Started without -a: it listens on an ephemeral port and its reply names no address.
-    assertNotEquals(discoveredPort(used.stdout, group, ""), PORT);
-    assertEquals(net.flomPids("presanella", dir), []);
-  }
-
   await t.step("f. flom -A 239.255.0.1 -d -1 on mojan is used from presanella", async () => {
     await using dir = new NetDir();
-    await advertisedWithoutAddress(dir, ["-A", GROUP], ["-A", GROUP], GROUP);
+    await advertisedWithoutAddress(net, dir, ["-A", GROUP], ["-A", GROUP], GROUP);
   });
 
   await t.step("g. IPv6 link-local group ff02::7a:1 with -n on both hosts", async () => {
     await using dir = new NetDir();
     const group = "ff02::7a:1";
     await advertisedWithoutAddress(
+      net,
       dir,
       ["-A", group, "-n", IFACE],
       ["-A", group, "-n", IFACE],
@@ -277,30 +363,44 @@ Deno.test({
   await t.step("g. IPv6 site-local group ff05::7a:1", async () => {
     await using dir = new NetDir();
     const group = "ff05::7a:1";
-    await advertisedWithoutAddress(dir, ["-A", group], ["-A", group], group);
+    await advertisedWithoutAddress(net, dir, ["-A", group], ["-A", group], group);
   });
+});
 
-  await t.step("IPv6 unicast: a global address, and a link-local one with -n", async () => {
-    for (
-      const [address, extra] of [[net.ipv6.mojan, []], [net.linkLocal.mojan, [
-        "-n",
-        IFACE,
-      ]]] as const
-    ) {
+Deno.test({
+  name: "IPv6 unicast between the hosts: a global address, and a link-local one with -n",
+  ignore: !NETNS,
+}, async (t) => {
+  await using net = await TwoHosts.create();
+
+  const cases = [
+    ["global address", net.ipv6.mojan, []],
+    ["link-local address with -n", net.linkLocal.mojan, ["-n", IFACE]],
+  ] as const;
+  for (const [what, address, extra] of cases) {
+    await t.step(`${what}: daemon on mojan, client on presanella`, async () => {
       await using dir = new NetDir();
       const started = await net.run("mojan", ["-a", address, ...extra, "-d", "-1", "--", "true"], {
         dir,
       });
-      assertEquals(started, { code: 0, stdout: "", stderr: "" }, address);
-      assertEquals(net.flomPids("mojan", dir).length, 1, address);
+      assertEquals(started, { code: 0, stdout: "", stderr: "" });
+      assertEquals(net.flomPids("mojan", dir).length, 1);
       const used = await net.run(
         "presanella",
         ["-a", address, ...extra, "-d", "0", "--", "echo", "ok"],
         { dir },
       );
-      assertEquals(used, { code: 0, stdout: "ok\n", stderr: "" }, address);
-    }
-  });
+      assertEquals(used, { code: 0, stdout: "ok\n", stderr: "" });
+    });
+  }
+});
+
+Deno.test({
+  name:
+    "j. auto-start over the network: a client with -A and a lifespan starts a daemon that the other host uses",
+  ignore: !NETNS,
+}, async (t) => {
+  await using net = await TwoHosts.create();
 
   await t.step(
     "j. flom -A 239.255.0.1 -d 3000 starts a daemon that presanella then uses",
@@ -325,6 +425,132 @@ Deno.test({
       );
     },
   );
+});
+
+Deno.test({
+  name: "discovery options (-P, -D, -I, --discovery-ttl), the daemon trace file, foreign datagrams",
+  ignore: !NETNS,
+}, async (t) => {
+  await using net = await TwoHosts.create();
+
+  await t.step("-P: daemon and clients on another discovery port", async () => {
+    await using dir = new NetDir();
+    const started = await net.run("mojan", ["-A", GROUP, "-P", "28016", "-d", "-1", "--", "true"], {
+      dir,
+    });
+    assertEquals(started, { code: 0, stdout: "", stderr: "" });
+    const elsewhere = await net.run(
+      "presanella",
+      ["-A", GROUP, "-D", "1", "-I", "200", "-d", "0", "--", "true"],
+      { dir },
+    );
+    assertEquals(elsewhere, { code: 99, stdout: "", stderr: `${CONNECT_ERROR}\n` });
+    const used = await net.run(
+      "presanella",
+      ["-V", "-A", GROUP, "-P", "28016", "-d", "0", "--", "echo", "ok"],
+      { dir },
+    );
+    assertEquals([used.code, used.stderr], [0, ""]);
+    assertEquals(lines(used.stdout, "sending UDP multicast datagram to "), [
+      `sending UDP multicast datagram to ${GROUP}/28016 ('${QUERY}')`,
+    ]);
+    assertNotEquals(discoveredPort(used.stdout, GROUP, "", 28016), 28016);
+  });
+
+  await t.step("-t: the daemon traces into its file", async () => {
+    await using dir = new NetDir();
+    const file = `${dir.path}/daemon.trc`;
+    const started = await net.run("mojan", ["-A", GROUP, "-t", file, "-d", "-1", "--", "true"], {
+      dir,
+      env: { FLOM_TRACE_MASK: "0x10" },
+    });
+    assertEquals(started.code, 0, started.stderr);
+    const [daemon] = net.flomPids("mojan", dir);
+    const used = await net.run("presanella", ["-A", GROUP, "-d", "0", "--", "echo", "ok"], { dir });
+    assertEquals(used, { code: 0, stdout: "ok\n", stderr: "" });
+    const traced = () => Deno.readTextFileSync(file).split("\n").filter(Boolean);
+    await waitUntil(() => traced().length > 0, "daemon trace lines");
+    for (const line of traced()) {
+      assertMatch(line, TRACE_LINE);
+      assert(line.includes(` [${daemon}/`), `${line} is not from daemon ${daemon}`);
+    }
+  });
+
+  await t.step("the daemon ignores datagrams that are not discovery queries", async () => {
+    await using dir = new NetDir();
+    const started = await net.run("mojan", ["-A", GROUP, "-d", "-1", "--", "true"], { dir });
+    assertEquals(started, { code: 0, stdout: "", stderr: "" });
+    const [daemon] = net.flomPids("mojan", dir);
+    const junk = [
+      "garbage",
+      '<?xml version="1.0" encoding="UTF-8" ?><msg level="3" verb="4" step="16"></msg>',
+      '<?xml version="1.0" encoding="UTF-8" ?><msg level="3" verb="1" step="8"><resource name="X1JFU09VUkNF" mode="5" wait="1" create="1" lifespan="0"/></msg>',
+      "<msg".repeat(12000),
+    ];
+    for (const payload of junk) {
+      for (const address of [GROUP, net.ipv4.mojan]) {
+        const sender = net.exec(
+          "presanella",
+          [Deno.execPath(), "eval", SEND_DATAGRAM, address, String(PORT), JSON.stringify(payload)],
+          { dir },
+        );
+        assertEquals((await sender.result()).code, 0);
+      }
+    }
+    const used = await net.run("presanella", ["-A", GROUP, "-d", "0", "--", "echo", "ok"], { dir });
+    assertEquals(used, { code: 0, stdout: "ok\n", stderr: "" });
+    assertEquals(net.flomPids("mojan", dir), [daemon]);
+  });
+
+  await t.step({
+    name: "--discovery-ttl is the queries' hop limit (IPv4 and IPv6), 1 by default",
+    ignore: PYTHON === undefined,
+    fn: async () => {
+      await using dir = new NetDir();
+      for (const group of [GROUP, "ff05::7a:1"]) {
+        const listener = net.exec(
+          "presanella",
+          [PYTHON!, "-c", TTL_LISTENER, group, String(PORT)],
+          {
+            dir,
+          },
+        );
+        await listener.waitFor(/^ready$/m);
+        const seen: string[] = [];
+        for (const ttl of [1, 3]) {
+          const ttlArgs = ttl === 1 ? [] : ["--discovery-ttl", String(ttl)];
+          const query = await net.run(
+            "mojan",
+            ["-A", group, ...ttlArgs, "-D", "1", "-I", "100", "-d", "0", "--", "true"],
+            { dir },
+          );
+          assertEquals(query.code, 99, query.stderr);
+          seen.push(`ttl=${ttl} ${QUERY}`);
+          await listener.waitFor(new RegExp(`(^ttl=.*\n){${seen.length}}`, "m"));
+        }
+        listener.child.kill("SIGKILL");
+        const heard = (await listener.result()).stdout.split("\n").filter((l) =>
+          l.startsWith("ttl=")
+        );
+        assertEquals(heard, seen, group);
+      }
+    },
+  });
+});
+
+Deno.test({
+  name: "connection errors: an address of another host (-2), unresolvable names (-110)",
+  ignore: !NETNS,
+}, async (t) => {
+  await using net = await TwoHosts.create();
+
+  await t.step("an address of another host with a lifespan: no daemon can start (-2)", async () => {
+    await using dir = new NetDir();
+    const result = await net.run("presanella", ["-a", net.ipv4.mojan, "--", "true"], { dir });
+    assertEquals(result.code, 99);
+    assertEquals(result.stderr.split("\n")[0], NOT_STARTED);
+    assertEquals(net.flomPids("presanella", dir), []);
+  });
 
   await t.step("i. an address that does not resolve exits 99 with -110", async () => {
     await using dir = new NetDir();

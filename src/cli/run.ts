@@ -6,6 +6,7 @@ import { requestShutdown } from "../client/shutdown.ts";
 import { checkSettings } from "../config/check.ts";
 import { ConfigError } from "../config/layer.ts";
 import { loadSettings } from "../config/load.ts";
+import { signalName } from "../config/values.ts";
 import type { Settings } from "../config/settings.ts";
 import { runCommand } from "../exec/run_command.ts";
 import { toBinaryString } from "../protocol/binary_string.ts";
@@ -194,6 +195,8 @@ async function lockAndRun(
       ...(element === undefined ? {} : { FLOM_RESOURCE_ELEMENT: element }),
     },
     warn: (line) => console.err(`${line}\n`),
+    ignoredSignals: settings.ignoredSignals.map((number) => ({ number, name: signalName(number) })),
+    tracer: call.tracer,
   });
   try {
     // A failed command rolls back what it took (only transactional sequences care).

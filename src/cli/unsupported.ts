@@ -14,7 +14,6 @@ const FEATURES: { what: string; asked: (settings: Settings, cli: CommandLine) =>
     what: "the status file system (-m, --mount-point-vfs)",
     asked: (s) => s.mountPointVfs !== undefined,
   },
-  { what: "ignoring signals (--ignore-signal)", asked: (s) => s.ignoredSignals.length > 0 },
   { what: "debug features (--debug-feature)", asked: (_, cli) => cli.debugFeature !== undefined },
 ];
 

@@ -1,3 +1,5 @@
+import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
+
 /** Exit status when the command cannot be run at all (the original's 97). */
 export const UNABLE_TO_EXECUTE = 97;
 
@@ -5,14 +7,23 @@ export const UNABLE_TO_EXECUTE = 97;
 // lock is released only once the command is gone (the original released at once).
 const FORWARDED_SIGNALS: Deno.Signal[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"];
 
+// Signals no process can ignore, and SIGUSR1, which always starts Deno's debugger.
+const UNIGNORABLE: ReadonlySet<string> = new Set(["SIGKILL", "SIGSTOP", "SIGUSR1"]);
+
 /** How the protected command is run; see runCommand. */
 export interface RunCommandOptions {
   /** The locked element, appended as the last argument (the original's way). */
   element?: string;
   /** Extra environment for the command (FLOM_RESOURCE_NAME, FLOM_RESOURCE_ELEMENT). */
   env: Record<string, string>;
-  /** Where to report a command that cannot be started. */
+  /** Where to report a command that cannot be started, or a signal that cannot be ignored. */
   warn: (line: string) => void;
+  /**
+   * Signals flom ignores while the command runs (`--ignore-signal`): not forwarded, and not
+   * fatal to flom; the command keeps its default handling.
+   */
+  ignoredSignals?: { number: number; name: string }[];
+  tracer?: Tracer;
 }
 
 /**
@@ -33,10 +44,32 @@ export async function runCommand(command: string[], options: RunCommandOptions):
       // It has just exited.
     }
   };
-  const listeners = FORWARDED_SIGNALS.map((signal) =>
-    [signal, () => child === undefined ? pending.push(signal) : deliver(signal)] as const
-  );
-  for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
+  const ignored = options.ignoredSignals ?? [];
+  const listeners: [Deno.Signal, () => void][] = [];
+  const listen = (signal: Deno.Signal, listener: () => void) => {
+    Deno.addSignalListener(signal, listener);
+    listeners.push([signal, listener]);
+  };
+  const tracer = options.tracer ?? NO_TRACE;
+  for (const signal of FORWARDED_SIGNALS) {
+    if (ignored.some(({ name }) => name === signal)) continue;
+    listen(signal, () => {
+      tracer.trace(TraceModule.EXEC, `flom_exec: ${signal} received, forwarded to the command`);
+      if (child === undefined) pending.push(signal);
+      else deliver(signal);
+    });
+  }
+  for (const { number, name } of ignored) {
+    try {
+      // A listener replaces the default action; SIGUSR1 would still open Deno's inspector.
+      if (UNIGNORABLE.has(name)) throw new Error("cannot be ignored");
+      listen(name as Deno.Signal, () => {
+        tracer.trace(TraceModule.EXEC, `flom_exec: ${name} received and ignored`);
+      });
+    } catch {
+      options.warn(`Warning: couldn't ignore signal ${number}:${name}`);
+    }
+  }
   try {
     try {
       child = new Deno.Command(program, {
