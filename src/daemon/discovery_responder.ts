@@ -5,6 +5,7 @@ import { decodeMessage, encodeMessage } from "../protocol/codec.ts";
 import { MAX_DAEMON_MESSAGE_BYTES } from "../protocol/messages.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import { withZone } from "../transport/network_interface.ts";
+import { Severity, type SyslogWriter } from "../trace/syslog.ts";
 
 /** What the responder listens on and what it advertises (spec/network.md §3.2). */
 export interface ResponderOptions {
@@ -17,6 +18,7 @@ export interface ResponderOptions {
   /** `-n`: the interface to join an IPv6 group on. */
   networkInterface?: string;
   tracer?: Tracer;
+  syslog?: SyslogWriter;
 }
 
 /** A running discovery responder. */
@@ -54,6 +56,10 @@ export async function startDiscoveryResponder(
     tracer.trace(
       TraceModule.DAEMON,
       `auto-discovery query received from ${remote.address}/${remote.port}`,
+    );
+    options.syslog?.log(
+      Severity.INFO,
+      `FLM005I auto-discovery query received from ${remote.address}/${remote.port}`,
     );
     socket.send(answer, remote.port, withZone(remote.address, options.networkInterface));
   });

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import type { Settings } from "../config/settings.ts";
 import { RC } from "../protocol/return_codes.ts";
 import { openTracer } from "../trace/trace_file.ts";
+import { openSyslog, Severity, type SyslogWriter } from "../trace/syslog.ts";
 import { TraceModule, type Tracer } from "../trace/trace.ts";
 import {
   AddressLookupError,
@@ -32,8 +33,15 @@ export async function runDaemon(
     ...(settings.daemonTraceFile === undefined ? {} : { file: settings.daemonTraceFile }),
     append: settings.appendTraceFile,
   });
+  const syslog = openSyslog();
   const endpoint = listeningEndpoint(settings);
   tracer.trace(TraceModule.DAEMON, `daemon starting on ${describeEndpoint(endpoint)}`);
+  syslog.log(
+    Severity.NOTICE,
+    endpoint.transport === "unix"
+      ? `FLM000I this process is activating a local FLoM daemon listening UNIX socket '${endpoint.path}'`
+      : `FLM001I this process is activating a network FLoM daemon listening TCP/IP socket ${endpoint.hostname}/${endpoint.port}`,
+  );
   let listener: StreamListener;
   try {
     listener = await listenEndpoint(endpoint, { ownerOnly: privateSocket });
@@ -45,13 +53,25 @@ export async function runDaemon(
       ? RC.GETADDRINFO_ERROR
       : RC.BIND_ERROR;
     tracer.trace(TraceModule.DAEMON, `cannot listen: ${describe(failure)}`);
+    if (rc === RC.BIND_ERROR) {
+      syslog.log(
+        Severity.ERR,
+        `FLM019E 'bind' error (${describe(failure)}) in function 'listenEndpoint'`,
+      );
+    }
     report({ rc, message: describe(failure) });
     return 1;
   }
   let responder: DiscoveryResponder | undefined;
   if (settings.multicastAddress !== undefined) {
     try {
-      responder = await startResponder(settings, listener.addr, tracer);
+      responder = await startResponder(settings, listener.addr, tracer, syslog);
+      syslog.log(
+        Severity.NOTICE,
+        `FLM002I joined multicast group ${settings.multicastAddress}/${
+          settings.multicastPort % 65536
+        } to answer auto-discovery queries`,
+      );
     } catch (error) {
       listener.close();
       tracer.trace(TraceModule.DAEMON, `cannot answer discovery: ${describe(error)}`);
@@ -63,6 +83,7 @@ export async function runDaemon(
     lifespan: settings.daemonLifespan,
     peerId: readUniqueId() ?? "",
     tracer,
+    syslog,
   });
   const stop = () => server.stop();
   // A daemon lives in its own session; a hang-up is not a reason to drop everybody's locks.
@@ -70,6 +91,7 @@ export async function runDaemon(
   for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, stop);
   Deno.addSignalListener("SIGHUP", ignore);
   tracer.trace(TraceModule.DAEMON, "FLoM daemon is ready to serve incoming requests");
+  syslog.log(Severity.NOTICE, "FLM003N FLoM daemon is ready to serve incoming requests");
   report({ rc: RC.OK });
   try {
     await server.serve();
@@ -79,6 +101,7 @@ export async function runDaemon(
     Deno.removeSignalListener("SIGHUP", ignore);
   }
   tracer.trace(TraceModule.DAEMON, "FLoM daemon has terminated to serve incoming requests");
+  syslog.log(Severity.NOTICE, "FLM004N FLoM daemon has terminated to serve incoming requests");
   return 0;
 }
 
@@ -101,6 +124,7 @@ async function startResponder(
   settings: Settings,
   address: Deno.Addr,
   tracer: Tracer,
+  syslog: SyslogWriter,
 ): Promise<DiscoveryResponder> {
   const { startDiscoveryResponder } = await import("./discovery_responder.ts");
   const unicast = settings.unicastAddress;
@@ -114,6 +138,7 @@ async function startResponder(
       ? {}
       : { networkInterface: settings.networkInterface }),
     tracer,
+    syslog,
   });
 }
 

@@ -4,6 +4,7 @@ import { type ConnId, LockTable, type Notice } from "../resources/lock_table.ts"
 import { MessageStream } from "../transport/message_stream.ts";
 import type { StreamConn, StreamListener } from "../transport/stream_conn.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
+import { NO_SYSLOG, Severity, type SyslogWriter } from "../trace/syslog.ts";
 
 /** How a daemon behaves; see DaemonServer. */
 export interface DaemonServerOptions {
@@ -14,6 +15,7 @@ export interface DaemonServerOptions {
   /** Epoch milliseconds with sub-millisecond fraction; injected by tests. */
   now?: () => number;
   tracer?: Tracer;
+  syslog?: SyslogWriter;
 }
 
 // A quiesce request (`-x`) shortens the lifespan to this, as the original's grace time.
@@ -42,6 +44,7 @@ export class DaemonServer {
   #peerId: string;
   #lifespan: number;
   #tracer: Tracer;
+  #syslog: SyslogWriter;
   #streams = new Map<ConnId, MessageStream>();
   #nextConnId = 1;
   #hadClient = false;
@@ -58,6 +61,7 @@ export class DaemonServer {
     this.#peerId = options.peerId;
     this.#lifespan = options.lifespan;
     this.#tracer = options.tracer ?? NO_TRACE;
+    this.#syslog = options.syslog ?? NO_SYSLOG;
   }
 
   /** Serves until the daemon stops (idle lifespan over, shutdown request, or stop()). */
@@ -137,6 +141,14 @@ export class DaemonServer {
 
   /** Acts on one message; false when the connection must be closed. */
   #handle(id: ConnId, stream: MessageStream, message: Message, lockSeen: boolean): boolean {
+    if (message.kind === "lock" || message.kind === "shutdown") {
+      this.#syslog.log(
+        Severity.INFO,
+        `FLM015I a connecting peer sent id '${message.peerId}' for verb ${
+          message.kind === "lock" ? 1 : 5
+        } and step 8`,
+      );
+    }
     switch (message.kind) {
       case "lock": {
         const { outcome, notices } = this.#table.lock(id, {
@@ -174,6 +186,12 @@ export class DaemonServer {
         this.#tracer.trace(
           TraceModule.DAEMON_MNGMNT,
           `${message.immediate ? "immediate" : "quiesce"} shutdown requested`,
+        );
+        this.#syslog.log(
+          Severity.NOTICE,
+          message.immediate
+            ? "FLM007N FLoM daemon is exiting due to immediate shutdown request"
+            : "FLM008N FLoM daemon is starting quiesce shutdown",
         );
         if (message.immediate) {
           this.stop();
