@@ -170,7 +170,7 @@ export class FlomProcess {
 function refuseMulticast(args: string[]): void {
   const end = args.indexOf("--");
   const options = end === -1 ? args : args.slice(0, end);
-  if (options.some((arg) => arg === "-A" || arg.startsWith("--multicast-address"))) {
+  if (options.some((arg) => arg.startsWith("-A") || arg.startsWith("--multicast-address"))) {
     throw new Error(
       "multicast outside a test network namespace is not allowed: use tests/netns.ts",
     );

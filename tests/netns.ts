@@ -4,7 +4,8 @@
  * pair. Nothing a test sends leaves them: the pair is their only link, addresses are private
  * (10.77.Y.1/.2, fd77:Y::1/::2 and the link-local fe80 ones), multicast is routed onto the pair
  * only, and each namespace has its own /etc/hosts ("mojan", "presanella") and a resolv.conf that
- * points at an unused loopback port, so even a failing name lookup stays inside.
+ * points at the namespace's own loopback, where nothing listens: even a failing name lookup stays
+ * inside.
  *
  * flom runs in a namespace as `ip netns exec NS deno run ... main.ts -c <marker> ARGS`, where the
  * marker is an empty configuration file in the test's NetDir: the daemons a flom starts show the
@@ -154,49 +155,21 @@ export class TwoHosts implements AsyncDisposable {
       this.#created.push(this.names[host]);
       this.#writeEtc(host);
     }
-    await ip([
-      "-n",
-      mojan,
-      "link",
-      "add",
-      IFACE,
-      "type",
-      "veth",
-      "peer",
-      "name",
-      IFACE,
-      "netns",
-      presanella,
-    ]);
+    await ip(
+      words(`-n ${mojan} link add ${IFACE} type veth peer name ${IFACE} netns ${presanella}`),
+    );
     for (const host of HOSTS) {
       const ns = this.names[host];
       // Duplicate address detection would delay IPv6 by ~2 s; the pair has no other member.
-      await ip([
-        "netns",
-        "exec",
-        ns,
-        "sh",
-        "-c",
-        `echo 0 >/proc/sys/net/ipv6/conf/${IFACE}/accept_dad`,
-      ]);
-      await ip(["-n", ns, "addr", "add", `${this.ipv4[host]}/24`, "dev", IFACE]);
-      await ip(["-n", ns, "-6", "addr", "add", `${this.ipv6[host]}/64`, "dev", IFACE]);
-      await ip(["-n", ns, "link", "set", "lo", "up"]);
-      await ip(["-n", ns, "link", "set", IFACE, "up"]);
-      await ip(["-n", ns, "route", "add", "224.0.0.0/4", "dev", IFACE]);
-      await ip([
-        "-n",
-        ns,
-        "-6",
-        "route",
-        "add",
-        "multicast",
-        "ff00::/8",
-        "dev",
-        IFACE,
-        "table",
-        "main",
-      ]);
+      const dad = `/proc/sys/net/ipv6/conf/${IFACE}/accept_dad`;
+      await ip(["netns", "exec", ns, "sh", "-c", `echo 0 >${dad}`]);
+      await ip(words(`-n ${ns} addr add ${this.ipv4[host]}/24 dev ${IFACE}`));
+      await ip(words(`-n ${ns} -6 addr add ${this.ipv6[host]}/64 dev ${IFACE}`));
+      await ip(words(`-n ${ns} link set lo up`));
+      await ip(words(`-n ${ns} link set ${IFACE} up`));
+      // Multicast goes onto the pair (and nowhere else: it is the namespace's only link).
+      await ip(words(`-n ${ns} route add 224.0.0.0/4 dev ${IFACE}`));
+      await ip(words(`-n ${ns} -6 route add multicast ff00::/8 dev ${IFACE} table main`));
     }
     for (const host of HOSTS) {
       const ns = this.names[host];
@@ -318,6 +291,10 @@ export class TwoHosts implements AsyncDisposable {
 /** Whether a namespace of that name exists. */
 export function namespaceExists(name: string): boolean {
   return ipSync(["netns", "list"]).stdout.split("\n").some((line) => line.split(" ")[0] === name);
+}
+
+function words(command: string): string[] {
+  return command.split(" ");
 }
 
 function token(): string {

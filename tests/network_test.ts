@@ -503,11 +503,14 @@ Deno.test({
   });
 
   await t.step({
-    name: "--discovery-ttl is the queries' hop limit (IPv4 and IPv6), 1 by default",
+    // Deno cannot set the hop limit of IPv6 multicast (node:dgram's setMulticastTTL is a no-op
+    // for udp6, and no socket option is reachable): IPv6 queries keep hop limit 1, a documented
+    // difference.
+    name: "--discovery-ttl is the IPv4 queries' hop limit, 1 by default; IPv6 queries keep 1",
     ignore: PYTHON === undefined,
     fn: async () => {
       await using dir = new NetDir();
-      for (const group of [GROUP, "ff05::7a:1"]) {
+      for (const [group, raised] of [[GROUP, 3], ["ff05::7a:1", 1]] as const) {
         const listener = net.exec(
           "presanella",
           [PYTHON!, "-c", TTL_LISTENER, group, String(PORT)],
@@ -525,7 +528,7 @@ Deno.test({
             { dir },
           );
           assertEquals(query.code, 99, query.stderr);
-          seen.push(`ttl=${ttl} ${QUERY}`);
+          seen.push(`ttl=${ttl === 1 ? 1 : raised} ${QUERY}`);
           await listener.waitFor(new RegExp(`(^ttl=.*\n){${seen.length}}`, "m"));
         }
         listener.child.kill("SIGKILL");

@@ -50,8 +50,7 @@ export async function connectDaemon(options: ConnectOptions): Promise<StreamConn
     if (options.privateSocket && endpoint.transport === "unix") await checkOwner(endpoint.path);
     const conn = await tryConnect(endpoint, tracer);
     if (conn !== undefined) return conn;
-    await startDaemon(options, tracer);
-    return await connectStarted(endpoint);
+    return await connectStarted(endpoint, await startDaemon(options, tracer));
   }
   const found = await discover(options, tracer);
   if (found !== undefined) {
@@ -62,12 +61,16 @@ export async function connectDaemon(options: ConnectOptions): Promise<StreamConn
       `the daemon found at ${describeEndpoint(found)} refuses`,
     );
   }
-  await startDaemon(options, tracer);
+  const why = await startDaemon(options, tracer);
   const started = await discover(options, tracer);
   if (started === undefined) {
-    throw new ClientError(RC.DAEMON_NOT_STARTED, "the daemon started does not answer discovery");
+    throw new ClientError(
+      RC.DAEMON_NOT_STARTED,
+      why ?? "the daemon started does not answer discovery",
+      { explain: why !== undefined },
+    );
   }
-  return await connectStarted(started);
+  return await connectStarted(started, why);
 }
 
 /** A connection, or undefined when nobody listens there. */
@@ -83,13 +86,21 @@ async function tryConnect(endpoint: Endpoint, tracer: Tracer): Promise<StreamCon
     if (error instanceof AddressLookupError) {
       throw new ClientError(RC.GETADDRINFO_ERROR, error.message);
     }
-    if (!isNobodyListening(error)) throw new ClientError(RC.CONNECT_ERROR, describe(error));
+    // Any TCP failure may mean "no daemon there yet", as with the original; for a UNIX socket
+    // only a missing or refusing one does (a permission problem is not solved by a new daemon).
+    if (endpoint.transport === "unix" && !isNobodyListening(error)) {
+      throw new ClientError(RC.CONNECT_ERROR, describe(error));
+    }
     return undefined;
   }
 }
 
-/** Starts a daemon for these settings, or throws -105 when that is not allowed. */
-async function startDaemon(options: ConnectOptions, tracer: Tracer): Promise<void> {
+/**
+ * Starts a daemon for these settings, or throws -105 when that is not allowed. Resolves with
+ * the reason a daemon that could not listen gave (e.g. an address that is not local), for the
+ * caller to explain its failure to connect.
+ */
+async function startDaemon(options: ConnectOptions, tracer: Tracer): Promise<string | undefined> {
   if (!options.autoStart || options.settings.daemonLifespan === 0) {
     tracer.trace(
       TraceModule.CLIENT,
@@ -103,19 +114,25 @@ async function startDaemon(options: ConnectOptions, tracer: Tracer): Promise<voi
     options.argv,
   );
   tracer.trace(TraceModule.CLIENT, `flom_client_connect: daemon start report rc=${report.rc}`);
-  // FLOCK_ERROR: another client's daemon won the race to start; use that one.
+  // FLOCK_ERROR: another client's daemon won the race to start; use that one. A bind error may
+  // mean the same for TCP (the original's reading), or an address that is not local: the
+  // connection attempt that follows tells.
+  if (report.rc === RC.BIND_ERROR) return `the daemon cannot start: ${report.message}`;
   if (report.rc !== RC.OK && report.rc !== RC.FLOCK_ERROR) {
     throw new ClientError(report.rc, `the daemon cannot start: ${report.message}`, {
       explain: true,
     });
   }
+  return undefined;
 }
 
-async function connectStarted(endpoint: Endpoint): Promise<StreamConn> {
+async function connectStarted(endpoint: Endpoint, why: string | undefined): Promise<StreamConn> {
   try {
     return await connectEndpoint(endpoint);
   } catch (error) {
-    throw new ClientError(RC.DAEMON_NOT_STARTED, describe(error));
+    throw new ClientError(RC.DAEMON_NOT_STARTED, why ?? describe(error), {
+      explain: why !== undefined,
+    });
   }
 }
 

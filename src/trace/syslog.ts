@@ -43,11 +43,17 @@ export function openSyslog(path = "/dev/log"): SyslogWriter {
       { transport: "unixpacket" } as Deno.UnixListenOptions & { transport: "unixpacket" },
     );
     const encoder = new TextEncoder();
+    // Sends are chained so that messages arrive in the order they were logged.
+    let sending: Promise<unknown> = Promise.resolve();
     return {
       log(severity, message) {
-        const line = formatSyslogLine(severity, message, new Date(), "flom", Deno.pid);
+        const line = encoder.encode(
+          formatSyslogLine(severity, message, new Date(), "flom", Deno.pid),
+        );
         // A syslog that is busy or gone loses the message; the daemon goes on.
-        socket.send(encoder.encode(line), { transport: "unixpacket", path }).catch(() => {});
+        sending = sending.then(() => socket.send(line, { transport: "unixpacket", path })).catch(
+          () => {},
+        );
       },
     };
   } catch {

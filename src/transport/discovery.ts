@@ -54,7 +54,7 @@ export async function discoverDaemon(options: DiscoveryOptions): Promise<Endpoin
   socket.on("error", () => {}); // a failed send is an unanswered query
   try {
     await new Promise<void>((resolve) => socket.bind(0, resolve));
-    if (family === "udp4") socket.setMulticastTTL(options.ttl);
+    socket.setMulticastTTL(options.ttl);
     if (family === "udp6" && options.networkInterface !== undefined) {
       socket.setMulticastInterface(`::%${options.networkInterface}`);
     }
