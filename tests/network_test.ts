@@ -15,7 +15,15 @@ import {
   notDeepStrictEqual as assertNotEquals,
   ok as assert,
 } from "node:assert/strict";
-import { ENQUEUED, HOLD, processesMentioning, release, TRACE, waitUntil } from "./harness.ts";
+import {
+  ENQUEUED,
+  freePort,
+  HOLD,
+  processesMentioning,
+  release,
+  TRACE,
+  waitUntil,
+} from "./harness.ts";
 import { canCreateNamespaces, IFACE, namespaceExists, NetDir, TwoHosts } from "./netns.ts";
 
 const NETNS = canCreateNamespaces();
@@ -106,14 +114,6 @@ socket.send(JSON.parse(payload), Number(port), address, (error) => {
   if (error) throw error;
 });
 `;
-
-/** A TCP port nobody listens on now (the kernel's choice for port 0, then closed). */
-function freePort(hostname: string): number {
-  const listener = Deno.listen({ hostname, port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
 
 /** The verbose (`-V`) lines of stdout that are not the configuration dump nor the command's. */
 function lines(text: string, prefix: string): string[] {
@@ -592,3 +592,43 @@ for (const address of ["127.0.0.1", "::1"]) {
     assertEquals(dir.daemonPids(), daemons);
   });
 }
+
+Deno.test({
+  name: "-x and -X stop a TCP daemon and a discovered daemon: exit 0, no daemon left",
+  ignore: !NETNS,
+}, async (t) => {
+  await using net = await TwoHosts.create();
+  for (const [flag, word] of [["-x", "quiesce"], ["-X", "immediate"]] as const) {
+    await t.step(`${flag} by address from presanella`, async () => {
+      await using dir = new NetDir();
+      const address = ["-a", net.ipv4.mojan];
+      assertEquals(
+        (await net.run("mojan", [...address, "-d", "-1", "--", "true"], { dir })).code,
+        0,
+      );
+      assertEquals(net.flomPids("mojan", dir).length, 1);
+      const stop = await net.run("presanella", [...address, flag], { dir });
+      assertEquals(stop, {
+        code: 0,
+        stdout: `Starting FLoM daemon ${word} shutdown...\n`,
+        stderr: "",
+      });
+      await waitUntil(() => net.flomPids("mojan", dir).length === 0, "the daemon to exit");
+    });
+    await t.step(`${flag} by discovery from presanella`, async () => {
+      await using dir = new NetDir();
+      assertEquals(
+        (await net.run("mojan", ["-A", GROUP, "-d", "-1", "--", "true"], { dir })).code,
+        0,
+      );
+      assertEquals(net.flomPids("mojan", dir).length, 1);
+      const stop = await net.run("presanella", ["-A", GROUP, flag], { dir });
+      assertEquals(stop, {
+        code: 0,
+        stdout: `Starting FLoM daemon ${word} shutdown...\n`,
+        stderr: "",
+      });
+      await waitUntil(() => net.flomPids("mojan", dir).length === 0, "the daemon to exit");
+    });
+  }
+});
