@@ -5,7 +5,7 @@
  * process; anything that locks or shuts down uses the test's own socket.
  */
 import assert from "node:assert/strict";
-import { ROOT, TestDir, waitUntil } from "./harness.ts";
+import { exists, ROOT, TestDir, waitUntil } from "./harness.ts";
 
 const SPEC = `${ROOT}../shared/spec`;
 
@@ -23,15 +23,6 @@ function dumpLines(stdout: string): string[] {
 function dumpValue(stdout: string, key: string): string | undefined {
   const line = dumpLines(stdout).find((line) => line.startsWith(`${key}=`));
   return line?.slice(key.length + 1);
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // The original's unique id: the D-Bus machine id, /var/lib/dbus first, then /etc.
@@ -316,33 +307,26 @@ Deno.test("flom exits 99 with one stderr line naming file, line and key for a ba
   assert.equal(dir.daemonPids().length, 0);
 });
 
-Deno.test("flom exits 99 with one stderr line naming file, line and key for a bad -c value", async () => {
-  await using dir = new TestDir();
-  const path = `${dir.path}/custom.conf`;
-  await Deno.writeTextFile(path, "[Resource]\nName=ok\n[Daemon]\n\nLifespan=12x\n");
-  const result = await dir.run(["-s", dir.socket, "-c", path, "--", "echo", "never"]);
-  assert.equal(result.code, 99);
-  assert.equal(result.stdout, "");
-  const lines = result.stderr.split("\n");
-  assert.equal(lines.length, 2, result.stderr);
-  assert.ok(lines[0]!.includes(path), result.stderr);
-  assert.match(lines[0]!, /line 5/);
-  assert.match(lines[0]!, /Lifespan/);
-});
-
-Deno.test("flom exits 99 with one stderr line for a bad value in a .toml file", async () => {
-  await using dir = new TestDir();
-  const path = `${dir.path}/flom.toml`;
-  await Deno.writeTextFile(path, '[Resource]\nName = "ok"\nLockMode = "XX"\n');
-  const result = await dir.run(["-s", dir.socket, "-c", path, "--", "echo", "never"]);
-  assert.equal(result.code, 99);
-  assert.equal(result.stdout, "");
-  const lines = result.stderr.split("\n");
-  assert.equal(lines.length, 2, result.stderr);
-  assert.ok(lines[0]!.includes(path), result.stderr);
-  assert.match(lines[0]!, /line 3/);
-  assert.match(lines[0]!, /LockMode/);
-});
+for (
+  const [format, file, text, line, key] of [
+    ["key file", "custom.conf", "[Resource]\nName=ok\n[Daemon]\n\nLifespan=12x\n", 5, "Lifespan"],
+    ["TOML", "flom.toml", '[Resource]\nName = "ok"\nLockMode = "XX"\n', 3, "LockMode"],
+  ] as const
+) {
+  Deno.test(`flom exits 99 with one stderr line naming file, line and key for a bad ${format} value`, async () => {
+    await using dir = new TestDir();
+    const path = `${dir.path}/${file}`;
+    await Deno.writeTextFile(path, text);
+    const result = await dir.run(["-s", dir.socket, "-c", path, "--", "echo", "never"]);
+    assert.equal(result.code, 99);
+    assert.equal(result.stdout, "");
+    const lines = result.stderr.split("\n");
+    assert.equal(lines.length, 2, result.stderr);
+    assert.ok(lines[0]!.includes(path), result.stderr);
+    assert.match(lines[0]!, new RegExp(`line ${line}`));
+    assert.match(lines[0]!, new RegExp(key));
+  });
+}
 
 Deno.test("flom exits 99 with one stderr line naming file and line for an unparseable config file", async () => {
   await using dir = new TestDir();

@@ -16,7 +16,14 @@ import { userInfo } from "node:os";
 import { MAX_CLIENT_MESSAGE_BYTES } from "../src/protocol/messages.ts";
 import { toBinaryString } from "../src/protocol/binary_string.ts";
 import { readUniqueId } from "../src/transport/unique_id.ts";
-import { type FlomProcess, processesMentioning, ROOT, TestDir, waitUntil } from "./harness.ts";
+import {
+  exists,
+  type FlomProcess,
+  processesMentioning,
+  ROOT,
+  TestDir,
+  waitUntil,
+} from "./harness.ts";
 import { messageBytes, WireClient } from "./wire_client.ts";
 
 const HOLD = ["sh", "-c", "echo held; read _"];
@@ -78,15 +85,6 @@ function isAlive(pid: number): boolean {
   try {
     const state = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]?.[0];
     return state !== undefined && state !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
   } catch {
     return false;
   }

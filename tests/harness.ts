@@ -177,6 +177,16 @@ function refuseMulticast(args: string[]): void {
   }
 }
 
+/** Whether anything (file, socket, link) exists at `path`. */
+export function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** PIDs of live processes (other than this one) whose command line contains `marker`. */
 export function processesMentioning(marker: string): number[] {
   const pids: number[] = [];
@@ -192,6 +202,14 @@ export function processesMentioning(marker: string): number[] {
     }
   }
   return pids;
+}
+
+/** A TCP port nobody listens on now (the kernel's choice for port 0, then closed). */
+export function freePort(hostname: string): number {
+  const listener = Deno.listen({ hostname, port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
 }
 
 /**
