@@ -1,4 +1,4 @@
-import { currentAccount } from "./account.ts";
+import { currentAccount } from "../client/account.ts";
 import { connectDaemon, SocketOwnerError } from "../client/connect.ts";
 import { ClientError } from "../client/client_error.ts";
 import { LockSession } from "../client/lock_session.ts";

@@ -1,0 +1,72 @@
+/** The TypeScript API (mod.ts) against a real daemon, side by side with the CLI. */
+import assert from "node:assert/strict";
+import { lock, LockError } from "../mod.ts";
+import { TestDir } from "./harness.ts";
+
+async function startDaemon(dir: TestDir): Promise<void> {
+  assert.equal((await dir.run(["-s", dir.socket, "-d", "-1", "--", "true"])).code, 0);
+}
+
+Deno.test("lock() holds a resource until unlock(): the CLI sees it busy, then free", async () => {
+  await using dir = new TestDir();
+  await startDaemon(dir);
+  const held = await lock({ resource: "R", socketName: dir.socket });
+  assert.equal(held.element, undefined);
+  assert.equal((await dir.run(["-s", dir.socket, "-r", "R", "-o", "0", "--", "true"])).code, 98);
+  await held.unlock();
+  assert.equal((await dir.run(["-s", dir.socket, "-r", "R", "-o", "0", "--", "true"])).code, 0);
+});
+
+Deno.test("lock() releases at the end of an `await using` scope", async () => {
+  await using dir = new TestDir();
+  await startDaemon(dir);
+  {
+    await using _held = await lock({ resource: "R", socketName: dir.socket });
+    assert.equal((await dir.run(["-s", dir.socket, "-r", "R", "-o", "0", "--", "true"])).code, 98);
+  }
+  assert.equal((await dir.run(["-s", dir.socket, "-r", "R", "-o", "0", "--", "true"])).code, 0);
+});
+
+Deno.test("lock() hands out a set element and refuses a busy resource with rc 4", async () => {
+  await using dir = new TestDir();
+  await startDaemon(dir);
+  const first = await lock({ resource: "red.green", socketName: dir.socket });
+  const second = await lock({ resource: "red.green", socketName: dir.socket });
+  assert.deepEqual([first.element, second.element], ["red", "green"]);
+  await assert.rejects(
+    lock({ resource: "red.green", socketName: dir.socket, timeout: 0 }),
+    (error) => error instanceof LockError && error.rc === 4,
+  );
+  await first.unlock();
+  await second.unlock();
+});
+
+Deno.test("lock() rolls back a transactional sequence value on unlock({ rollback: true })", async () => {
+  await using dir = new TestDir();
+  await startDaemon(dir);
+  const options = { resource: "_S_api[1]", socketName: dir.socket, idleLifespan: 5000 };
+  const first = await lock(options);
+  await first.unlock({ rollback: true });
+  const again = await lock(options);
+  assert.equal(again.element, first.element);
+  await again.unlock();
+});
+
+Deno.test("lock() never starts a daemon: rc -105 when none runs", async () => {
+  await using dir = new TestDir();
+  await assert.rejects(
+    lock({ socketName: dir.socket }),
+    (error) => error instanceof LockError && error.rc === -105,
+  );
+  assert.equal(dir.daemonPids().length, 0);
+});
+
+Deno.test("lock() with a timeout rejects with rc 9 when the resource stays busy", async () => {
+  await using dir = new TestDir();
+  await startDaemon(dir);
+  await using _held = await lock({ resource: "R", socketName: dir.socket });
+  await assert.rejects(
+    lock({ resource: "R", socketName: dir.socket, timeout: 200 }),
+    (error) => error instanceof LockError && error.rc === 9,
+  );
+});
