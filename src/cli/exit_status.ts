@@ -3,6 +3,8 @@ import { UNABLE_TO_EXECUTE } from "../exec/run_command.ts";
 /** flom's exit statuses besides the command's own (spec/errors.md §1). */
 export const EXIT = {
   OK: 0,
+  /** A debug feature (`--debug-feature`) failed, or has an unknown name. */
+  DEBUG_FEATURE_FAILED: 1,
   /** The resource does not exist, `-e no`, and the requester cannot wait (`-o 0`). */
   REQUESTER_CANT_WAIT: 96,
   /** No command given, or it cannot be executed. */

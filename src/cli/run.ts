@@ -35,9 +35,9 @@ const STANDARD_CONSOLE: Console = {
 };
 
 /**
- * The flom command: parses `argv`, loads the configuration, then shows help/version/lists,
- * requests a daemon shutdown, or locks the resource, runs the command and unlocks. Returns the
- * exit status (spec/errors.md §1); never exits the process itself.
+ * The flom command: parses `argv`, loads the configuration, then shows help/version/lists, runs a
+ * debug feature, requests a daemon shutdown, or locks the resource, runs the command and
+ * unlocks. Returns the exit status (spec/errors.md §1); never exits the process itself.
  */
 export async function run(argv: string[], console: Console = STANDARD_CONSOLE): Promise<number> {
   let cli: CommandLine;
@@ -104,6 +104,11 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
     append: settings.appendTraceFile,
     fallback: console.err,
   });
+  if (cli.debugFeature !== undefined) {
+    // Only the few who debug load it.
+    const { runDebugFeature } = await import("./debug_features.ts");
+    return await runDebugFeature(cli.debugFeature, settings, tracer);
+  }
   if (cli.quiesceExit || cli.immediateExit) {
     return await shutdown(settings, { privateSocket, tracer }, cli.immediateExit, console);
   }
@@ -154,7 +159,7 @@ async function lockAndRun(
       tracer: call.tracer,
       ...verboseOf(settings, console),
     });
-    session = new LockSession(conn, call.tracer);
+    session = new LockSession(conn, call.tracer, { checkPeerId: settings.tlsCheckPeerId });
   } catch (error) {
     return reportFailure(error, "flom_client_connect", console);
   }

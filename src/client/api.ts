@@ -42,7 +42,7 @@ export interface LockOptions {
 export class LockError extends Error {
   readonly rc: number;
 
-  constructor(rc: number, message = strerror(rc)) {
+  constructor(rc: number, message: string = strerror(rc)) {
     super(message);
     this.name = "LockError";
     this.rc = rc;

@@ -10,6 +10,8 @@ import {
 } from "../transport/endpoint.ts";
 import { ClientError } from "./client_error.ts";
 import type { StreamConn } from "../transport/stream_conn.ts";
+import { TlsError } from "../transport/tls_error.ts";
+import { tlsFilesOf } from "../transport/tls_files.ts";
 import { launchDaemon } from "./launch_daemon.ts";
 
 /** The per-user socket belongs to another user; see checkOwner. */
@@ -41,20 +43,22 @@ export interface ConnectOptions {
  * multicast discovery — starting one when none answers and that is allowed. Throws ClientError
  * with the original's codes: -105 nobody answers and none may be started, -110 an address that
  * cannot be resolved, -2 a daemon was started but does not answer, or the started daemon's own
- * failure; SocketOwnerError for a per-user socket that is not ours.
+ * failure; with TLS also the TLS codes (-403, -404, -401 for our files, -406 handshake, -407
+ * untrusted daemon); SocketOwnerError for a per-user socket that is not ours.
  */
 export async function connectDaemon(options: ConnectOptions): Promise<StreamConn> {
   const tracer = options.tracer ?? NO_TRACE;
+  const connect = await connectorFor(options.settings);
   const endpoint = endpointFor(options.settings);
   if (endpoint !== undefined) {
     if (options.privateSocket && endpoint.transport === "unix") await checkOwner(endpoint.path);
-    const conn = await tryConnect(endpoint, tracer);
+    const conn = await tryConnect(connect, endpoint, tracer);
     if (conn !== undefined) return conn;
-    return await connectStarted(endpoint, await startDaemon(options, tracer));
+    return await connectStarted(connect, endpoint, await startDaemon(options, tracer));
   }
   const found = await discover(options, tracer);
   if (found !== undefined) {
-    const conn = await tryConnect(found, tracer);
+    const conn = await tryConnect(connect, found, tracer);
     if (conn !== undefined) return conn;
     throw new ClientError(
       RC.CONNECT_ERROR,
@@ -70,19 +74,47 @@ export async function connectDaemon(options: ConnectOptions): Promise<StreamConn
       { explain: why !== undefined },
     );
   }
-  return await connectStarted(started, why);
+  return await connectStarted(connect, started, why);
+}
+
+/** Opens a connection to a daemon: plain, or TLS. */
+type Connect = (endpoint: Endpoint) => Promise<StreamConn>;
+
+/**
+ * Plain connections, or TLS ones when the settings name the three files, which are read and
+ * checked first. node:tls is loaded only by clients that use it.
+ */
+async function connectorFor(settings: Settings): Promise<Connect> {
+  const files = tlsFilesOf(settings);
+  if (files === undefined) return connectEndpoint;
+  const [{ loadTlsCredentials }, { connectTls }] = await Promise.all([
+    import("../transport/tls_credentials.ts"),
+    import("../transport/tls.ts"),
+  ]);
+  try {
+    const credentials = await loadTlsCredentials(files);
+    return (endpoint) => connectTls(endpoint, credentials);
+  } catch (error) {
+    throw asClientError(error);
+  }
 }
 
 /** A connection, or undefined when nobody listens there. */
-async function tryConnect(endpoint: Endpoint, tracer: Tracer): Promise<StreamConn | undefined> {
+async function tryConnect(
+  connect: Connect,
+  endpoint: Endpoint,
+  tracer: Tracer,
+): Promise<StreamConn | undefined> {
   tracer.trace(
     TraceModule.CLIENT,
     `flom_client_connect: connecting to ${describeEndpoint(endpoint)}`,
   );
   try {
-    return await connectEndpoint(endpoint);
+    return await connect(endpoint);
   } catch (error) {
     tracer.trace(TraceModule.CLIENT, `flom_client_connect: connection failed: ${describe(error)}`);
+    // A TLS failure comes from a daemon that is there: a new one would not help.
+    if (error instanceof TlsError) throw asClientError(error);
     if (error instanceof AddressLookupError) {
       throw new ClientError(RC.GETADDRINFO_ERROR, error.message);
     }
@@ -126,10 +158,15 @@ async function startDaemon(options: ConnectOptions, tracer: Tracer): Promise<str
   return undefined;
 }
 
-async function connectStarted(endpoint: Endpoint, why: string | undefined): Promise<StreamConn> {
+async function connectStarted(
+  connect: Connect,
+  endpoint: Endpoint,
+  why: string | undefined,
+): Promise<StreamConn> {
   try {
-    return await connectEndpoint(endpoint);
+    return await connect(endpoint);
   } catch (error) {
+    if (error instanceof TlsError) throw asClientError(error);
     throw new ClientError(RC.DAEMON_NOT_STARTED, why ?? describe(error), {
       explain: why !== undefined,
     });
@@ -162,6 +199,11 @@ async function discover(options: ConnectOptions, tracer: Tracer): Promise<Endpoi
     }
     throw new ClientError(RC.CONNECT_ERROR, describe(error));
   }
+}
+
+/** A TLS failure with its reason code; anything else as it is. */
+function asClientError(error: unknown): unknown {
+  return error instanceof TlsError ? new ClientError(error.rc, error.message) : error;
 }
 
 function isNobodyListening(error: unknown): boolean {

@@ -4,6 +4,7 @@ import { ProtocolError, RC, strerror } from "../protocol/return_codes.ts";
 import { MessageStream } from "../transport/message_stream.ts";
 import { ClientError } from "./client_error.ts";
 import type { StreamConn } from "../transport/stream_conn.ts";
+import { TlsError } from "../transport/tls_error.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 
 /** What to lock; names are binary strings (one char per byte). */
@@ -29,6 +30,15 @@ export type LockResult =
   | { status: "refused"; rc: number }
   | { status: "timeout" };
 
+/** Options of a LockSession. */
+export interface LockSessionOptions {
+  /**
+   * The peer-id check (`--tls-check-peer-id`): the daemon's unique id in its first answer must
+   * be the CN of the certificate its TLS connection authenticated with. @default false
+   */
+  checkPeerId?: boolean;
+}
+
 /**
  * One lock over one connection: lock, then unlock, then a graceful disconnect. The daemon
  * releases everything of a connection that closes, so closing is always safe.
@@ -36,16 +46,19 @@ export type LockResult =
 export class LockSession {
   #stream: MessageStream;
   #tracer: Tracer;
+  #checkPeerId: boolean;
   #name = "";
 
-  constructor(conn: StreamConn, tracer: Tracer = NO_TRACE) {
+  constructor(conn: StreamConn, tracer: Tracer = NO_TRACE, options: LockSessionOptions = {}) {
     this.#stream = new MessageStream(conn, MAX_CLIENT_MESSAGE_BYTES);
     this.#tracer = tracer;
+    this.#checkPeerId = options.checkPeerId ?? false;
   }
 
   /**
    * Sends the lock request and waits for the outcome: at most `timeout` ms in all (the timer is
-   * not restarted by intermediate answers). Throws ClientError on a broken conversation.
+   * not restarted by intermediate answers). Throws ClientError on a broken conversation, and
+   * -23 when the peer-id check fails.
    */
   async lock(options: LockRequestOptions): Promise<LockResult> {
     this.#name = options.name;
@@ -77,6 +90,7 @@ export class LockSession {
       if (answer.step !== (first ? 16 : 24)) {
         throw new ClientError(RC.PROTOCOL_ERROR, `unexpected answer step ${answer.step}`);
       }
+      if (first && this.#checkPeerId) this.#checkDaemonId(answer.peerId);
       switch (answer.rc) {
         case RC.OK:
           return answer.element === undefined
@@ -119,6 +133,19 @@ export class LockSession {
     }
   }
 
+  /** The daemon's unique id must be the CN of its certificate. */
+  #checkDaemonId(peerId: string | undefined): void {
+    const commonName = this.#stream.conn.peerCommonName?.();
+    if (commonName === undefined || peerId !== commonName) {
+      throw new ClientError(
+        RC.UNIQUE_ID_DOES_NOT_MATCH,
+        `the daemon's unique id '${peerId ?? ""}' is not its certificate's CN '${
+          commonName ?? ""
+        }'`,
+      );
+    }
+  }
+
   /** Closes at once, without waiting for the daemon (after a timeout). */
   abort(): void {
     this.#stream.close();
@@ -155,6 +182,7 @@ export class LockSession {
     } catch (error) {
       if (error instanceof ClientError) throw error;
       if (error instanceof ProtocolError) throw new ClientError(error.code, error.message);
+      if (error instanceof TlsError) throw new ClientError(error.rc, error.message);
       throw new ClientError(RC.RECV_ERROR, describe(error));
     } finally {
       clearTimeout(timer);

@@ -14,27 +14,30 @@ export class DaemonAlreadyRunning extends Error {
   }
 }
 
-/** How a new daemon's UNIX socket is created. */
+/** Creates the listening socket once the endpoint is known to be free: plain or TLS. */
+export type Bind = (endpoint: Endpoint) => Promise<StreamListener>;
+
+/** How a new daemon listens. */
 export interface ListenOptions {
   /** Owner-only socket (the default per-user socket); otherwise everybody may connect (`-s`). */
   ownerOnly: boolean;
+  /** @default a plain socket (Deno.listen) */
+  bind?: Bind;
 }
 
 /**
- * Listens on `endpoint`, making sure at most one daemon serves it: a live daemon is never
- * replaced (DaemonAlreadyRunning), a stale UNIX socket left by a killed daemon is.
+ * Listens on `endpoint`, making sure at most one daemon serves it, whatever the transport: a
+ * live daemon is never replaced (DaemonAlreadyRunning), a stale UNIX socket left by a killed
+ * daemon is.
  */
 export async function listenEndpoint(
   endpoint: Endpoint,
   options: ListenOptions,
 ): Promise<StreamListener> {
-  return denoStreamListener(await listenDeno(endpoint, options));
-}
-
-async function listenDeno(endpoint: Endpoint, options: ListenOptions): Promise<Deno.Listener> {
+  const bind = options.bind ?? bindPlain;
   if (endpoint.transport === "tcp") {
     try {
-      return Deno.listen({ hostname: endpoint.hostname, port: endpoint.port });
+      return await bind(endpoint);
     } catch (error) {
       if (error instanceof Deno.errors.AddrInUse) {
         throw new DaemonAlreadyRunning(`${endpoint.hostname}/${endpoint.port}`);
@@ -57,13 +60,21 @@ async function listenDeno(endpoint: Endpoint, options: ListenOptions): Promise<D
     // socket is never reachable by others, not even for an instant.
     const previousUmask = Deno.umask(options.ownerOnly ? 0o177 : 0);
     try {
-      return Deno.listen({ transport: "unix", path: endpoint.path });
+      return await bind(endpoint);
     } finally {
       Deno.umask(previousUmask);
     }
   } finally {
     lockFile.close(); // also releases the lock
   }
+}
+
+function bindPlain(endpoint: Endpoint): Promise<StreamListener> {
+  return Promise.resolve(denoStreamListener(
+    endpoint.transport === "unix"
+      ? Deno.listen({ transport: "unix", path: endpoint.path })
+      : Deno.listen({ hostname: endpoint.hostname, port: endpoint.port }),
+  ));
 }
 
 async function removeStaleSocket(endpoint: Endpoint & { transport: "unix" }): Promise<void> {

@@ -11,10 +11,12 @@ import {
   type Endpoint,
   endpointFor,
 } from "../transport/endpoint.ts";
+import { TlsError } from "../transport/tls_error.ts";
+import { tlsFilesOf } from "../transport/tls_files.ts";
 import { readUniqueId } from "../transport/unique_id.ts";
 import type { DiscoveryResponder } from "./discovery_responder.ts";
 import type { DaemonLaunch, StartReport } from "./launch_contract.ts";
-import { DaemonAlreadyRunning, listenEndpoint } from "./listener.ts";
+import { type Bind, DaemonAlreadyRunning, listenEndpoint } from "./listener.ts";
 import { DaemonServer } from "./server.ts";
 import type { StreamListener } from "../transport/stream_conn.ts";
 
@@ -44,13 +46,19 @@ export async function runDaemon(
   );
   let listener: StreamListener;
   try {
-    listener = await listenEndpoint(endpoint, { ownerOnly: privateSocket });
+    const bind = await tlsBind(settings, tracer);
+    listener = await listenEndpoint(endpoint, {
+      ownerOnly: privateSocket,
+      ...(bind === undefined ? {} : { bind }),
+    });
   } catch (error) {
     const failure = asLookupError(error);
     const rc = failure instanceof DaemonAlreadyRunning
       ? RC.FLOCK_ERROR
       : failure instanceof AddressLookupError
       ? RC.GETADDRINFO_ERROR
+      : failure instanceof TlsError
+      ? failure.rc
       : RC.BIND_ERROR;
     tracer.trace(TraceModule.DAEMON, `cannot listen: ${describe(failure)}`);
     if (rc === RC.BIND_ERROR) {
@@ -82,6 +90,7 @@ export async function runDaemon(
   const server = new DaemonServer(listener, {
     lifespan: settings.daemonLifespan,
     peerId: readUniqueId() ?? "",
+    checkPeerId: settings.tlsCheckPeerId,
     tracer,
     syslog,
   });
@@ -118,6 +127,25 @@ function listeningEndpoint(settings: Settings): Endpoint {
       : "0.0.0.0",
     port: 0,
   };
+}
+
+/**
+ * How the daemon listens with TLS, once the three files of the settings have been read and
+ * checked; undefined for plain sockets. node:tls is loaded only by daemons that use it.
+ */
+async function tlsBind(settings: Settings, tracer: Tracer): Promise<Bind | undefined> {
+  const files = tlsFilesOf(settings);
+  if (files === undefined) return undefined;
+  const [{ loadTlsCredentials }, { listenTls }] = await Promise.all([
+    import("../transport/tls_credentials.ts"),
+    import("../transport/tls.ts"),
+  ]);
+  const credentials = await loadTlsCredentials(files);
+  return (endpoint) =>
+    listenTls(endpoint, credentials, {
+      onHandshakeError: (error) =>
+        tracer.trace(TraceModule.TLS, `TLS handshake failed, connection closed: ${error.message}`),
+    });
 }
 
 async function startResponder(

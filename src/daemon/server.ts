@@ -14,6 +14,12 @@ export interface DaemonServerOptions {
   peerId: string;
   /** Epoch milliseconds with sub-millisecond fraction; injected by tests. */
   now?: () => number;
+  /**
+   * The peer-id check (`--tls-check-peer-id`): a lock or shutdown request whose unique id is
+   * not the CN of the certificate its TLS connection authenticated with closes that
+   * connection, unanswered. @default false
+   */
+  checkPeerId?: boolean;
   tracer?: Tracer;
   syslog?: SyslogWriter;
 }
@@ -43,6 +49,7 @@ export class DaemonServer {
   #now: () => number;
   #peerId: string;
   #lifespan: number;
+  #checkPeerId: boolean;
   #tracer: Tracer;
   #syslog: SyslogWriter;
   #streams = new Map<ConnId, MessageStream>();
@@ -60,6 +67,7 @@ export class DaemonServer {
     this.#table = new LockTable({ now: this.#now });
     this.#peerId = options.peerId;
     this.#lifespan = options.lifespan;
+    this.#checkPeerId = options.checkPeerId ?? false;
     this.#tracer = options.tracer ?? NO_TRACE;
     this.#syslog = options.syslog ?? NO_SYSLOG;
   }
@@ -148,6 +156,7 @@ export class DaemonServer {
           message.kind === "lock" ? 1 : 5
         } and step 8`,
       );
+      if (this.#checkPeerId && !this.#isCertified(id, stream.conn, message.peerId)) return false;
     }
     switch (message.kind) {
       case "lock": {
@@ -205,6 +214,34 @@ export class DaemonServer {
         // Pings, discovery and answers have no business on a client's stream.
         return false;
     }
+  }
+
+  /** Whether `peerId` is the CN of the certificate `conn` authenticated with. */
+  #isCertified(id: ConnId, conn: StreamConn, peerId: string): boolean {
+    const commonName = conn.peerCommonName?.();
+    const address = conn.remoteAddr;
+    const peer = "hostname" in address ? `${address.hostname}/${address.port}` : "localhost/";
+    if (peerId === commonName) {
+      this.#syslog.log(
+        Severity.INFO,
+        `FLM014I peer '${peer}' with unique ID '${peerId}' was authenticated using CN field '${commonName}' inside the presented X.509 certificate`,
+      );
+      return true;
+    }
+    this.#tracer.trace(
+      TraceModule.TLS,
+      `connection ${id} closed: unique id '${peerId}' is not the certificate's CN '${
+        commonName ?? ""
+      }'`,
+    );
+    this.#syslog.log(
+      Severity.ERR,
+      // "che" is the original's typo, kept for log watchers that match the text.
+      `FLM013E peer '${peer}' sent unique ID '${peerId}' that does not match che CN field '${
+        commonName ?? ""
+      }' inside the presented X.509 certificate`,
+    );
+    return false;
   }
 
   #deliver(notices: Notice[]): void {

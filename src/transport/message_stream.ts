@@ -2,7 +2,7 @@ import { decodeMessage, encodeMessage } from "../protocol/codec.ts";
 import { MessageFramer } from "../protocol/framing.ts";
 import type { Message } from "../protocol/messages.ts";
 import { ProtocolError, RC } from "../protocol/return_codes.ts";
-import type { StreamConn } from "./stream_conn.ts";
+import { type StreamConn, writeAll } from "./stream_conn.ts";
 
 // Large enough for a whole answer; the framer enforces the real per-message limit.
 const READ_CHUNK_BYTES = 1024;
@@ -73,9 +73,4 @@ export class MessageStream {
       // Already closed by the runtime after an error.
     }
   }
-}
-
-async function writeAll(conn: StreamConn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
 }

@@ -10,6 +10,19 @@ export interface StreamConn {
   /** Half-closes: the peer reads the end of the stream, and may still send. */
   closeWrite(): Promise<void>;
   close(): void;
+  /** The peer's address (for logs); a UNIX socket's peer has an empty path. */
+  readonly remoteAddr: Deno.Addr;
+  /**
+   * The common name (CN) of the certificate the peer authenticated with: present on TLS
+   * connections only (undefined when that certificate has no CN).
+   */
+  peerCommonName?(): string | undefined;
+}
+
+/** Writes all of `bytes`, which may take several writes. */
+export async function writeAll(conn: StreamConn, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
 }
 
 /** The accepting side of a stream transport. */

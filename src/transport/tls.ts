@@ -1,0 +1,218 @@
+/**
+ * TLS with mutual authentication over UNIX sockets and TCP, for both sides (spec/network.md
+ * §5): each side presents its certificate and accepts only a peer whose certificate chains to
+ * its CA; no host name is checked (the optional peer-id check compares unique ids with CNs).
+ * The only module that uses node:tls: Deno's own TLS API can neither demand a client
+ * certificate nor tell the peer's certificate.
+ */
+import * as tls from "node:tls";
+import { RC } from "../protocol/return_codes.ts";
+import { AddressLookupError, type Endpoint } from "./endpoint.ts";
+import type { StreamListener } from "./stream_conn.ts";
+import { TlsConn } from "./tls_conn.ts";
+import type { TlsCredentials } from "./tls_credentials.ts";
+import { TlsError } from "./tls_error.ts";
+
+/**
+ * How long either side waits for the other's part of the handshake. TLS peers complete it in
+ * well under a second even across a WAN; one that has not after this long does not speak TLS
+ * (a plain daemon or client) or is stuck, and waiting longer would only hang the user or hold
+ * a daemon's socket.
+ */
+export const HANDSHAKE_TIMEOUT_MS = 5000;
+
+/** Options of connectTls. */
+export interface ConnectTlsOptions {
+  /** Milliseconds to wait for the handshake. @default HANDSHAKE_TIMEOUT_MS */
+  handshakeTimeout?: number;
+}
+
+/**
+ * Connects and performs the handshake: the server's certificate must chain to our CA. Throws
+ * TlsError -406 for a failed or timed-out handshake, -407 for an untrusted certificate, -22
+ * for none; like connectEndpoint, Deno.errors.NotFound or ConnectionRefused when nobody
+ * listens, AddressLookupError for an unknown host name, and other socket errors as they are.
+ */
+export function connectTls(
+  endpoint: Endpoint,
+  credentials: TlsCredentials,
+  options: ConnectTlsOptions = {},
+): Promise<TlsConn> {
+  const timeout = options.handshakeTimeout ?? HANDSHAKE_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({
+      ...(endpoint.transport === "unix"
+        ? { path: endpoint.path }
+        : { host: endpoint.hostname, port: endpoint.port }),
+      ...contextOf(credentials),
+      // Checked below, where an untrusted certificate can be told from a failed handshake.
+      rejectUnauthorized: false,
+      // Hosts are told apart by the optional peer-id check, never by their names.
+      checkServerIdentity: () => undefined,
+    });
+    const onError = (error: Error) => fail(asConnectError(error));
+    const onClose = () =>
+      fail(new TlsError(RC.SSL_CONNECT_ERROR, "the peer closed the connection in the handshake"));
+    const timer = setTimeout(
+      () => fail(new TlsError(RC.SSL_CONNECT_ERROR, `no TLS handshake within ${timeout} ms`)),
+      timeout,
+    );
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      // Whatever the socket still reports as it goes is no news: the failure is told already.
+      socket.off("error", onError).off("close", onClose).on("error", () => {});
+      socket.destroy();
+      reject(error);
+    };
+    socket.on("error", onError).on("close", onClose).once("secureConnect", () => {
+      const certificate = socket.getPeerCertificate();
+      if (certificate === null || Object.keys(certificate).length === 0) {
+        return fail(new TlsError(RC.NO_CERTIFICATE, "the server sent no certificate"));
+      }
+      if (!socket.authorized) {
+        return fail(
+          new TlsError(
+            RC.SSL_GET_VERIFY_RESULT_ERROR,
+            `the server's certificate is not trusted: ${socket.authorizationError}`,
+          ),
+        );
+      }
+      clearTimeout(timer);
+      socket.off("error", onError).off("close", onClose);
+      if (endpoint.transport === "tcp") socket.setNoDelay(true);
+      resolve(new TlsConn(socket, endpoint.transport));
+    });
+  });
+}
+
+/** Options of listenTls. */
+export interface ListenTlsOptions {
+  /** Milliseconds a client gets to complete its handshake. @default HANDSHAKE_TIMEOUT_MS */
+  handshakeTimeout?: number;
+  /** Told about each client whose handshake failed (its connection is closed already). */
+  onHandshakeError?: (error: Error) => void;
+}
+
+/**
+ * Listens on `endpoint`. Handshakes run concurrently, outside accept(): a client that fails
+ * its handshake, or stays silent, is closed alone and never holds up the others. accept()
+ * yields authenticated connections only: a client certificate is required and must chain to
+ * our CA. Rejects with Deno.errors.AddrInUse when the address is taken, AddressLookupError for
+ * an unknown host name.
+ */
+export async function listenTls(
+  endpoint: Endpoint,
+  credentials: TlsCredentials,
+  options: ListenTlsOptions = {},
+): Promise<StreamListener> {
+  const server = tls.createServer({
+    ...contextOf(credentials),
+    requestCert: true,
+    rejectUnauthorized: true,
+    allowHalfOpen: true,
+    handshakeTimeout: options.handshakeTimeout ?? HANDSHAKE_TIMEOUT_MS,
+  });
+  const listener = new TlsListener(server);
+  server.on("secureConnection", (socket: tls.TLSSocket) => {
+    if (endpoint.transport === "tcp") {
+      socket.setNoDelay(true);
+      // Lets the daemon notice a client host that died while holding a lock.
+      socket.setKeepAlive(true);
+    }
+    listener.arrived(new TlsConn(socket, endpoint.transport));
+  });
+  server.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
+    // node:tls under Deno leaves the failed socket open.
+    socket.destroy();
+    options.onHandshakeError?.(error);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error) => reject(asListenError(error)));
+    server.listen(
+      endpoint.transport === "unix"
+        ? { path: endpoint.path }
+        : { host: endpoint.hostname, port: endpoint.port },
+      () => resolve(),
+    );
+  });
+  // Once listening, a failed accept (out of descriptors) loses that client only.
+  server.removeAllListeners("error").on("error", () => {});
+  return listener;
+}
+
+/** The accepting side: authenticated connections queue until accept() takes them. */
+class TlsListener implements StreamListener {
+  readonly #server: tls.Server;
+  #ready: TlsConn[] = [];
+  #waiting: PromiseWithResolvers<TlsConn>[] = [];
+  #closed = false;
+
+  constructor(server: tls.Server) {
+    this.#server = server;
+  }
+
+  get addr(): Deno.Addr {
+    const address = this.#server.address();
+    return typeof address === "string" || address === null
+      ? { transport: "unix", path: address ?? "" }
+      : { transport: "tcp", hostname: address.address, port: address.port };
+  }
+
+  arrived(conn: TlsConn): void {
+    const waiter = this.#waiting.shift();
+    if (this.#closed) conn.close();
+    else if (waiter === undefined) this.#ready.push(conn);
+    else waiter.resolve(conn);
+  }
+
+  accept(): Promise<TlsConn> {
+    const conn = this.#ready.shift();
+    if (conn !== undefined) return Promise.resolve(conn);
+    if (this.#closed) return Promise.reject(new Deno.errors.BadResource("listener closed"));
+    const waiter = Promise.withResolvers<TlsConn>();
+    this.#waiting.push(waiter);
+    return waiter.promise;
+  }
+
+  /** Stops listening (a UNIX socket's file is removed) and drops unaccepted connections. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#server.close();
+    for (const conn of this.#ready.splice(0)) conn.close();
+    for (const waiter of this.#waiting.splice(0)) {
+      waiter.reject(new Deno.errors.BadResource("listener closed"));
+    }
+  }
+}
+
+/** The options of a TLS context that presents our certificate and trusts our CA only. */
+function contextOf(credentials: TlsCredentials) {
+  return {
+    cert: credentials.certificateChain.join("\n"),
+    key: credentials.privateKey,
+    ca: credentials.caCertificates,
+  };
+}
+
+/** node's error codes of a failed connect, as connectEndpoint reports them. */
+function asConnectError(error: Error): Error {
+  const { code, syscall } = error as Error & { code?: string; syscall?: string };
+  if (code === "ECONNREFUSED") return new Deno.errors.ConnectionRefused(error.message);
+  if (code === "ENOENT") return new Deno.errors.NotFound(error.message);
+  if (isLookupFailure(code)) return new AddressLookupError(error.message);
+  // A socket error (unreachable host, reset) is a connect failure; the rest is TLS's.
+  return syscall === undefined ? new TlsError(RC.SSL_CONNECT_ERROR, error.message) : error;
+}
+
+/** node's error codes of a failed listen, as Deno.listen reports them. */
+function asListenError(error: Error): Error {
+  const { code } = error as Error & { code?: string };
+  if (code === "EADDRINUSE") return new Deno.errors.AddrInUse(error.message);
+  return isLookupFailure(code) ? new AddressLookupError(error.message) : error;
+}
+
+function isLookupFailure(code: string | undefined): boolean {
+  return code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_FAIL" ||
+    code === "EAI_NONAME";
+}
