@@ -632,3 +632,28 @@ Deno.test({
     });
   }
 });
+
+Deno.test({
+  name: "--debug-feature ipv6.multicast.server and .client exchange HELLO and WELCOME",
+  ignore: !NETNS,
+}, async () => {
+  await using net = await TwoHosts.create();
+  await using dir = new NetDir();
+  const group = ["-A", "ff02::7a:1", "-n", IFACE];
+  const server = net.spawn("mojan", ["--debug-feature=IPv6.Multicast.Server", ...group], {
+    dir,
+    env: { FLOM_TRACE_MASK: "0x100000" },
+  });
+  await server.waitFor(/ipv6.multicast.server listening/, "stderr");
+  const client = await net.run("presanella", ["--debug-feature=ipv6.multicast.client", ...group], {
+    dir,
+  });
+  assertEquals(client, {
+    code: 0,
+    stdout: "Sent datagram is 'HELLO'\nArrived datagram is 'WELCOME'\n",
+    stderr: "",
+  });
+  const served = await server.result();
+  assertEquals(served.code, 0);
+  assertEquals(served.stdout, "Arrived datagram is 'HELLO'\nSent datagram is 'WELCOME'\n");
+});

@@ -1,5 +1,6 @@
 /**
- * `--debug-feature NAME` (spec/debug-features.md): one-shot checks run instead of a lock. The
+ * `--debug-feature NAME` (spec/debug-features.md): one-shot checks run instead of a lock: the
+ * IPv6 multicast pair (debug_ipv6_multicast.ts) and the TLS pair. The
  * TLS pair checks certificates without a daemon: `tls.server` accepts one client on `-a`/`-p`,
  * `tls.client` connects to it, and they exchange their unique ids as `<id></msg>`. Success is
  * exit 0; any failure, an unknown name included, is exit 1 with nothing printed, as in the
@@ -15,14 +16,17 @@ import type { TlsCredentials } from "../transport/tls_credentials.ts";
 import { tlsFilesOf } from "../transport/tls_files.ts";
 import { readUniqueId } from "../transport/unique_id.ts";
 import { EXIT } from "./exit_status.ts";
+import { ipv6MulticastClient, ipv6MulticastServer } from "./debug_ipv6_multicast.ts";
 
-/** A debug feature: resolves on success, throws why it failed. */
-type Feature = (settings: Settings, tracer: Tracer) => Promise<void>;
+/** A debug feature: resolves on success, throws why it failed; `out` is its stdout. */
+type Feature = (settings: Settings, tracer: Tracer, out: (text: string) => void) => Promise<void>;
 
 // Lower-case names: the original compares them case-insensitively.
 const FEATURES = new Map<string, Feature>([
   ["tls.server", tlsServer],
   ["tls.client", tlsClient],
+  ["ipv6.multicast.server", ipv6MulticastServer],
+  ["ipv6.multicast.client", ipv6MulticastClient],
 ]);
 
 // Without `-a`, the server listens on every IPv4 address and the client connects to this
@@ -37,6 +41,7 @@ export async function runDebugFeature(
   name: string,
   settings: Settings,
   tracer: Tracer,
+  out: (text: string) => void,
 ): Promise<number> {
   const feature = FEATURES.get(name.toLowerCase());
   if (feature === undefined) {
@@ -44,7 +49,7 @@ export async function runDebugFeature(
     return EXIT.DEBUG_FEATURE_FAILED;
   }
   try {
-    await feature(settings, tracer);
+    await feature(settings, tracer, out);
     return EXIT.OK;
   } catch (error) {
     tracer.trace(

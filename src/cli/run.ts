@@ -107,7 +107,7 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
   if (cli.debugFeature !== undefined) {
     // Only the few who debug load it.
     const { runDebugFeature } = await import("./debug_features.ts");
-    return await runDebugFeature(cli.debugFeature, settings, tracer);
+    return await runDebugFeature(cli.debugFeature, settings, tracer, console.out);
   }
   if (cli.quiesceExit || cli.immediateExit) {
     return await shutdown(settings, { privateSocket, tracer }, cli.immediateExit, console);

@@ -1,0 +1,103 @@
+/**
+ * The original's IPv6 multicast debug features (spec/debug-features.md): a one-shot responder
+ * that waits for one datagram on the group and answers WELCOME, and a requester that sends
+ * HELLO to the group and waits for the answer. They check that IPv6 multicast works between two
+ * hosts before flom's discovery is relied on.
+ */
+import dgram from "node:dgram";
+import { isIP } from "node:net";
+import { lookup } from "node:dns/promises";
+import type { Settings } from "../config/settings.ts";
+import { TraceModule, type Tracer } from "../trace/trace.ts";
+import { withZone } from "../transport/network_interface.ts";
+
+/** Waits for one datagram on `-A`/`-P`, prints it, answers WELCOME to its sender. */
+export async function ipv6MulticastServer(
+  settings: Settings,
+  tracer: Tracer,
+  out: (text: string) => void,
+): Promise<void> {
+  const group = await ipv6Group(settings);
+  const socket = dgram.createSocket({ type: "udp6", reuseAddr: true });
+  try {
+    await bind(socket, settings.multicastPort % 65536);
+    socket.addMembership(group, settings.networkInterface && `::%${settings.networkInterface}`);
+    tracer.trace(TraceModule.DEBUG_FEATURES, `ipv6.multicast.server listening on ${group}`);
+    const { data, address, port } = await nextDatagram(socket, undefined);
+    out(`Arrived datagram is '${data}'\n`);
+    await send(socket, "WELCOME", port, withZone(address, settings.networkInterface));
+    out("Sent datagram is 'WELCOME'\n");
+  } finally {
+    socket.close();
+  }
+}
+
+/**
+ * Sends HELLO to `-A`/`-P` and prints the answer. Gives up after the discovery attempts times
+ * the discovery timeout (the original waits forever).
+ */
+export async function ipv6MulticastClient(
+  settings: Settings,
+  _tracer: Tracer,
+  out: (text: string) => void,
+): Promise<void> {
+  const group = await ipv6Group(settings);
+  const socket = dgram.createSocket({ type: "udp6", reuseAddr: true });
+  try {
+    await bind(socket, 0);
+    if (settings.networkInterface !== undefined) {
+      socket.setMulticastInterface(`::%${settings.networkInterface}`);
+    }
+    await send(
+      socket,
+      "HELLO",
+      settings.multicastPort % 65536,
+      withZone(group, settings.networkInterface),
+    );
+    out("Sent datagram is 'HELLO'\n");
+    const limit = settings.discoveryAttempts * settings.discoveryTimeout;
+    const { data } = await nextDatagram(socket, limit);
+    out(`Arrived datagram is '${data}'\n`);
+  } finally {
+    socket.close();
+  }
+}
+
+async function ipv6Group(settings: Settings): Promise<string> {
+  const name = settings.multicastAddress;
+  if (name === undefined) throw new Error("an IPv6 multicast address (-A) is needed");
+  const address = isIP(name) === 6 ? name : (await lookup(name, { family: 6 })).address;
+  if (isIP(address) !== 6) throw new Error(`'${name}' is not an IPv6 address`);
+  return address;
+}
+
+function bind(socket: dgram.Socket, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind(port, "::", () => {
+      socket.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+function send(socket: dgram.Socket, text: string, port: number, address: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    socket.send(text, port, address, (error) => error ? reject(error) : resolve())
+  );
+}
+
+function nextDatagram(
+  socket: dgram.Socket,
+  limitMs: number | undefined,
+): Promise<{ data: string; address: string; port: number }> {
+  return new Promise((resolve, reject) => {
+    const timer = limitMs === undefined
+      ? undefined
+      : setTimeout(() => reject(new Error(`no datagram within ${limitMs} ms`)), limitMs);
+    socket.once("message", (data, remote) => {
+      clearTimeout(timer);
+      resolve({ data: data.toString(), address: remote.address, port: remote.port });
+    });
+  });
+}
