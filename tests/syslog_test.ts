@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { ROOT, TestDir } from "./harness.ts";
+import { makeCertificates, OPENSSL, peer, UNIQUE_ID } from "./certificates.ts";
 
 function canUnshare(): boolean {
   try {
@@ -37,6 +38,22 @@ async function inPrivateDev(dir: TestDir, log: string, runs: string[][]): Promis
   return text;
 }
 
+/** The next `count` datagrams of `receiver`, failing after 15 s without one. */
+async function receiveLines(receiver: Deno.DatagramConn, count: number): Promise<string[]> {
+  const lines: string[] = [];
+  while (lines.length < count) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = new Promise<never>((_, reject) =>
+      timer = setTimeout(() => reject(new Error(`no syslog message after ${lines}`)), 15000)
+    );
+    const [data] = await Promise.race([receiver.receive(), limit]).finally(() =>
+      clearTimeout(timer)
+    );
+    lines.push(new TextDecoder().decode(data));
+  }
+  return lines;
+}
+
 Deno.test({
   name: "the daemon logs the original's FLMnnnX messages to the local syslog",
   ignore: !canUnshare(),
@@ -57,16 +74,35 @@ Deno.test({
         /^<29>.*: FLM007N FLoM daemon is exiting due to immediate shutdown request$/,
         /: FLM004N FLoM daemon has terminated to serve incoming requests$/,
       ];
-      for (const pattern of expected) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const limit = new Promise<never>((_, reject) =>
-          timer = setTimeout(() => reject(new Error(`no syslog message ${pattern}`)), 15000)
-        );
-        const [data] = await Promise.race([receiver.receive(), limit]).finally(() =>
-          clearTimeout(timer)
-        );
-        assert.match(new TextDecoder().decode(data), pattern);
-      }
+      const lines = await receiveLines(receiver, expected.length);
+      expected.forEach((pattern, index) => assert.match(lines[index]!, pattern));
+    } finally {
+      receiver.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a TLS daemon logs the client certificate's fields and its peer-id check",
+  ignore: !canUnshare() || !OPENSSL || UNIQUE_ID === undefined,
+  async fn() {
+    await using dir = new TestDir();
+    await makeCertificates(dir);
+    const log = `${dir.path}/log`;
+    const receiver = Deno.listenDatagram({ transport: "unixpacket", path: log });
+    try {
+      const tls = [...peer(dir, "CA1", "peer1"), "--tls-check-peer-id=yes"];
+      await inPrivateDev(dir, log, [
+        ["-s", dir.socket, ...tls, "-d", "-1", "--", "true"],
+        ["-s", dir.socket, ...tls, "-X"],
+      ]);
+      const lines = (await receiveLines(receiver, 10)).join("\n");
+      assert.match(lines, /FLM011I X\.509 CA certificate fields are C=\{null\}\/.*\/CN=FLoM CA1/);
+      assert.match(
+        lines,
+        new RegExp(`FLM012I X\\.509 peer certificate fields are .*/CN=${UNIQUE_ID}`),
+      );
+      assert.match(lines, /FLM014I peer 'localhost\/' with unique ID '\w+' was authenticated/);
     } finally {
       receiver.close();
     }

@@ -20,12 +20,17 @@ import { loadTlsCredentials, type TlsCredentials } from "../src/transport/tls_cr
 import { TlsError } from "../src/transport/tls_error.ts";
 import { type StreamConn, writeAll } from "../src/transport/stream_conn.ts";
 import { RC } from "../src/protocol/return_codes.ts";
-import { readUniqueId } from "../src/transport/unique_id.ts";
 import { exists, freePort, TestDir, waitUntil } from "./harness.ts";
-
-const UNIQUE_ID = readUniqueId();
-const OPENSSL = hasOpenssl();
-const WRONG_ID = "00112233445566778899aabbccddeeff";
+import {
+  authority,
+  certificate,
+  certifiedDir,
+  OPENSSL,
+  peer,
+  privateKey,
+  UNIQUE_ID,
+  WRONG_ID,
+} from "./certificates.ts";
 
 const RECV_ERROR =
   "flom_client_lock: ret_cod=-126 (ERROR: 'recv' function returned an error condition)\n";
@@ -42,83 +47,9 @@ const GIVE_UP_MS = 10000;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-function hasOpenssl(): boolean {
-  try {
-    return new Deno.Command("openssl", { args: ["version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
 /** A TLS test: skipped where there is no openssl or no unique id to put into certificates. */
 function tlsTest(name: string, fn: () => Promise<void>): void {
   Deno.test({ name, ignore: !OPENSSL || UNIQUE_ID === undefined, fn });
-}
-
-async function openssl(cwd: string, args: string[]): Promise<void> {
-  const output = await new Deno.Command("openssl", { args, cwd, stdout: "null", stderr: "piped" })
-    .output();
-  if (!output.success) {
-    throw new Error(`openssl ${args.join(" ")}: ${new TextDecoder().decode(output.stderr)}`);
-  }
-}
-
-/**
- * The certificates of tls_setup.sh under `dir`: `CAn/cacert.pem`, `CAn/peerM_CAn_cert.pem`,
- * `CAn/peerM_CAn_key.pem`. Peer certificates are X.509 v3, as `openssl ca` makes them.
- */
-async function makeCertificates(dir: TestDir): Promise<void> {
-  const peers: Record<string, [string, string][]> = {
-    CA1: [["peer1", UNIQUE_ID!], ["peer2", UNIQUE_ID!], ["peer3", WRONG_ID]],
-    CA2: [["peer1", UNIQUE_ID!], ["peer2", UNIQUE_ID!]],
-  };
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  await Deno.writeTextFile(`${dir.path}/v3.ext`, "basicConstraints=CA:FALSE\n");
-  for (const [ca, members] of Object.entries(peers)) {
-    const cwd = `${dir.path}/${ca}`;
-    await Deno.mkdir(cwd);
-    await openssl(cwd, [
-      "req",
-      "-x509",
-      ...ec,
-      ...["-keyout", "cakey.pem", "-out", "cacert.pem", "-days", "2"],
-      ...["-subj", `/O=FLoM Software/OU=R and D/CN=FLoM ${ca}`],
-    ]);
-    for (const [peer, commonName] of members) {
-      const name = `${peer}_${ca}`;
-      await openssl(cwd, [
-        "req",
-        ...ec,
-        ...["-keyout", `${name}_key.pem`, "-out", `${name}_req.pem`],
-        ...["-subj", `/O=FLoM Software/OU=${peer}/CN=${commonName}`],
-      ]);
-      await openssl(cwd, [
-        "x509",
-        "-req",
-        ...["-in", `${name}_req.pem`, "-CA", "cacert.pem", "-CAkey", "cakey.pem"],
-        ...["-CAcreateserial", "-days", "2", "-extfile", "../v3.ext", "-out", `${name}_cert.pem`],
-      ]);
-    }
-  }
-}
-
-/** A test directory with its certificates. */
-async function certifiedDir(): Promise<TestDir> {
-  const dir = new TestDir();
-  await makeCertificates(dir);
-  return dir;
-}
-
-const certificate = (dir: TestDir, ca: string, peer: string) =>
-  `--tls-certificate=${dir.path}/${ca}/${peer}_${ca}_cert.pem`;
-const privateKey = (dir: TestDir, ca: string, peer: string) =>
-  `--tls-private-key=${dir.path}/${ca}/${peer}_${ca}_key.pem`;
-const authority = (dir: TestDir, ca: string) => `--tls-ca-certificate=${dir.path}/${ca}/cacert.pem`;
-
-/** The three TLS options of `peer` of `ca`. */
-function peer(dir: TestDir, ca: string, name: string): string[] {
-  return [certificate(dir, ca, name), privateKey(dir, ca, name), authority(dir, ca)];
 }
 
 /** `-a 127.0.0.1 -p <a free port>`. */

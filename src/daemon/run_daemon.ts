@@ -46,7 +46,7 @@ export async function runDaemon(
   );
   let listener: StreamListener;
   try {
-    const bind = await tlsBind(settings, tracer);
+    const bind = await tlsBind(settings, tracer, syslog);
     listener = await listenEndpoint(endpoint, {
       ownerOnly: privateSocket,
       ...(bind === undefined ? {} : { bind }),
@@ -133,7 +133,11 @@ function listeningEndpoint(settings: Settings): Endpoint {
  * How the daemon listens with TLS, once the three files of the settings have been read and
  * checked; undefined for plain sockets. node:tls is loaded only by daemons that use it.
  */
-async function tlsBind(settings: Settings, tracer: Tracer): Promise<Bind | undefined> {
+async function tlsBind(
+  settings: Settings,
+  tracer: Tracer,
+  syslog: SyslogWriter,
+): Promise<Bind | undefined> {
   const files = tlsFilesOf(settings);
   if (files === undefined) return undefined;
   const [{ loadTlsCredentials }, { listenTls }] = await Promise.all([
@@ -143,8 +147,16 @@ async function tlsBind(settings: Settings, tracer: Tracer): Promise<Bind | undef
   const credentials = await loadTlsCredentials(files);
   return (endpoint) =>
     listenTls(endpoint, credentials, {
-      onHandshakeError: (error) =>
-        tracer.trace(TraceModule.TLS, `TLS handshake failed, connection closed: ${error.message}`),
+      onHandshakeError: (error) => {
+        tracer.trace(TraceModule.TLS, `TLS handshake failed, connection closed: ${error.message}`);
+        // Node reports the verification result by name, not by OpenSSL's number.
+        syslog.log(
+          Severity.ERR,
+          `FLM017E X.509 certificate error, SSL_get_verify_result returned ${
+            (error as { code?: string }).code ?? error.message
+          }`,
+        );
+      },
     });
 }
 

@@ -124,6 +124,17 @@ export class DaemonServer {
     const stream = new MessageStream(conn, MAX_DAEMON_MESSAGE_BYTES);
     this.#streams.set(id, stream);
     this.#hadClient = true;
+    const certificate = conn.peerCertificateFields?.();
+    if (certificate !== undefined) {
+      this.#syslog.log(
+        Severity.INFO,
+        `FLM011I X.509 CA certificate fields are ${certificate.issuer}`,
+      );
+      this.#syslog.log(
+        Severity.INFO,
+        `FLM012I X.509 peer certificate fields are ${certificate.subject}`,
+      );
+    }
     this.#reschedule();
     let lockSeen = false;
     try {

@@ -17,6 +17,11 @@ export interface StreamConn {
    * connections only (undefined when that certificate has no CN).
    */
   peerCommonName?(): string | undefined;
+  /**
+   * The peer certificate's subject and issuer as the original logs them (FLM011I, FLM012I):
+   * `C=…/ST=…/L=…/O=…/OU=…/emailAddress=…/CN=…`, `{null}` for a missing field. TLS only.
+   */
+  peerCertificateFields?(): { subject: string; issuer: string } | undefined;
 }
 
 /** Writes all of `bytes`, which may take several writes. */

@@ -52,6 +52,14 @@ export class TlsConn implements StreamConn {
     return this.#commonName;
   }
 
+  peerCertificateFields(): { subject: string; issuer: string } | undefined {
+    const certificate = this.#socket.getPeerCertificate();
+    if (certificate?.subject === undefined) return undefined;
+    // Node's Certificate type names only some fields; emailAddress is there when present.
+    const fields = (name: object) => fieldsOf(name as Partial<Record<string, string | string[]>>);
+    return { subject: fields(certificate.subject), issuer: fields(certificate.issuer) };
+  }
+
   /** Reads decrypted bytes; null at the end of the stream; TlsError (-409) when it breaks. */
   async read(buffer: Uint8Array): Promise<number | null> {
     let chunk = this.#pending;
@@ -94,6 +102,16 @@ export class TlsConn implements StreamConn {
   close(): void {
     this.#socket.destroy();
   }
+}
+
+// The distinguished-name fields the original logs, in its order.
+const LOGGED_FIELDS = ["C", "ST", "L", "O", "OU", "emailAddress", "CN"] as const;
+
+function fieldsOf(name: Partial<Record<string, string | string[]>> | undefined): string {
+  return LOGGED_FIELDS.map((field) => {
+    const value = name?.[field];
+    return `${field}=${(Array.isArray(value) ? value[0] : value) ?? "{null}"}`;
+  }).join("/");
 }
 
 /** The first CN of the peer certificate's subject (OpenSSL's lookup by NID returns the first). */
