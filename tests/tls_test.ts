@@ -20,7 +20,7 @@ import { loadTlsCredentials, type TlsCredentials } from "../src/transport/tls_cr
 import { TlsError } from "../src/transport/tls_error.ts";
 import { type StreamConn, writeAll } from "../src/transport/stream_conn.ts";
 import { RC } from "../src/protocol/return_codes.ts";
-import { exists, freePort, TestDir, waitUntil } from "./harness.ts";
+import { exists, freePort, type TestDir, waitUntil } from "./harness.ts";
 import {
   authority,
   certificate,

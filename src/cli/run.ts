@@ -1,7 +1,7 @@
 import { currentAccount } from "../client/account.ts";
 import { connectDaemon, SocketOwnerError } from "../client/connect.ts";
 import { ClientError } from "../client/client_error.ts";
-import { LockSession } from "../client/lock_session.ts";
+import { lockRequestOf, LockSession } from "../client/lock_session.ts";
 import { requestShutdown } from "../client/shutdown.ts";
 import { checkSettings } from "../config/check.ts";
 import { ConfigError } from "../config/layer.ts";
@@ -9,9 +9,7 @@ import { loadSettings } from "../config/load.ts";
 import { signalName } from "../config/values.ts";
 import type { Settings } from "../config/settings.ts";
 import { runCommand } from "../exec/run_command.ts";
-import { toBinaryString } from "../protocol/binary_string.ts";
 import { RC, strerror } from "../protocol/return_codes.ts";
-import { parseResourceName } from "../resources/names.ts";
 import { readUniqueId, UNIQUE_ID_FILES } from "../transport/unique_id.ts";
 import type { Tracer } from "../trace/trace.ts";
 import { openTracer } from "../trace/trace_file.ts";
@@ -147,8 +145,6 @@ async function lockAndRun(
   call: { privateSocket: boolean; tracer: Tracer; argv: string[]; command: string[] },
   console: Console,
 ): Promise<number> {
-  const name = toBinaryString(settings.resourceName);
-  const kind = parseResourceName(name)?.kind;
   let session: LockSession;
   try {
     const conn = await connectDaemon({
@@ -166,15 +162,8 @@ async function lockAndRun(
 
   let element: string | undefined;
   try {
-    const result = await session.lock({
-      name,
-      ...(kind === "simple" || kind === "hierarchical" ? { mode: settings.lockMode } : {}),
-      ...(kind === "numeric" ? { quantity: settings.resourceQuantity } : {}),
-      timeout: settings.resourceTimeout,
-      create: settings.resourceCreate,
-      idleLifespan: settings.resourceIdleLifespan,
-      peerId: readUniqueId() ?? "",
-    });
+    // The name was validated with the options: a request can always be built.
+    const result = await session.lock(lockRequestOf(settings)!);
     if (result.status === "timeout") {
       session.abort();
       console.err(

@@ -1,13 +1,10 @@
 import { defaultSettings, type Settings } from "../config/settings.ts";
-import { toBinaryString } from "../protocol/binary_string.ts";
 import { RC, strerror } from "../protocol/return_codes.ts";
 import { LOCK_MODE_SHORT_NAMES } from "../resources/lock_mode.ts";
-import { parseResourceName } from "../resources/names.ts";
-import { readUniqueId } from "../transport/unique_id.ts";
 import { currentAccount } from "./account.ts";
 import { ClientError } from "./client_error.ts";
 import { connectDaemon } from "./connect.ts";
-import { LockSession } from "./lock_session.ts";
+import { lockRequestOf, LockSession } from "./lock_session.ts";
 
 /** A lock mode by its short name. */
 export type LockModeName = typeof LOCK_MODE_SHORT_NAMES[number];
@@ -65,9 +62,8 @@ export interface Lock extends AsyncDisposable {
  */
 export async function lock(options: LockOptions = {}): Promise<Lock> {
   const settings = await settingsOf(options);
-  const name = toBinaryString(settings.resourceName);
-  const kind = parseResourceName(name)?.kind;
-  if (kind === undefined) throw new LockError(RC.INVALID_RESOURCE_NAME);
+  const request = lockRequestOf(settings);
+  if (request === undefined) throw new LockError(RC.INVALID_RESOURCE_NAME);
   let session: LockSession;
   try {
     session = new LockSession(
@@ -77,15 +73,7 @@ export async function lock(options: LockOptions = {}): Promise<Lock> {
     throw asLockError(error);
   }
   try {
-    const result = await session.lock({
-      name,
-      ...(kind === "simple" || kind === "hierarchical" ? { mode: settings.lockMode } : {}),
-      ...(kind === "numeric" ? { quantity: settings.resourceQuantity } : {}),
-      timeout: settings.resourceTimeout,
-      create: settings.resourceCreate,
-      idleLifespan: settings.resourceIdleLifespan,
-      peerId: readUniqueId() ?? "",
-    });
+    const result = await session.lock(request);
     if (result.status === "timeout") throw new LockError(RC.NETWORK_TIMEOUT);
     if (result.status === "refused") throw new LockError(result.rc);
     return heldLock(session, settings.resourceName, result.element);

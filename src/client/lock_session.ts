@@ -6,6 +6,10 @@ import { ClientError } from "./client_error.ts";
 import type { StreamConn } from "../transport/stream_conn.ts";
 import { TlsError } from "../transport/tls_error.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
+import type { Settings } from "../config/settings.ts";
+import { toBinaryString } from "../protocol/binary_string.ts";
+import { parseResourceName } from "../resources/names.ts";
+import { readUniqueId } from "../transport/unique_id.ts";
 
 /** What to lock; names are binary strings (one char per byte). */
 export interface LockRequestOptions {
@@ -22,6 +26,26 @@ export interface LockRequestOptions {
   idleLifespan: number;
   /** This host's unique id. */
   peerId: string;
+}
+
+/**
+ * The lock request the settings describe, as the original builds it: the name as bytes, the
+ * mode only for simple and hierarchical names, the quantity only for numeric ones, and this
+ * host's unique id. Undefined for a name that is no resource name.
+ */
+export function lockRequestOf(settings: Settings): LockRequestOptions | undefined {
+  const name = toBinaryString(settings.resourceName);
+  const kind = parseResourceName(name)?.kind;
+  if (kind === undefined) return undefined;
+  return {
+    name,
+    ...(kind === "simple" || kind === "hierarchical" ? { mode: settings.lockMode } : {}),
+    ...(kind === "numeric" ? { quantity: settings.resourceQuantity } : {}),
+    timeout: settings.resourceTimeout,
+    create: settings.resourceCreate,
+    idleLifespan: settings.resourceIdleLifespan,
+    peerId: readUniqueId() ?? "",
+  };
 }
 
 /** How a lock request ended. `rc` carries the daemon's refusal (4, 5, 6, -14, -25). */
