@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { lock, LockError } from "../mod.ts";
 import { TestDir } from "./harness.ts";
+import { makeCertificates, OPENSSL, peer, UNIQUE_ID } from "./certificates.ts";
 
 async function startDaemon(dir: TestDir): Promise<void> {
   assert.equal((await dir.run(["-s", dir.socket, "-d", "-1", "--", "true"])).code, 0);
@@ -69,4 +70,39 @@ Deno.test("lock() with a timeout rejects with rc 9 when the resource stays busy"
     lock({ resource: "R", socketName: dir.socket, timeout: 200 }),
     (error) => error instanceof LockError && error.rc === 9,
   );
+});
+
+Deno.test({
+  name: "lock() over TLS with mutual authentication and the peer-id check",
+  ignore: !OPENSSL || UNIQUE_ID === undefined,
+  async fn() {
+    await using dir = new TestDir();
+    await makeCertificates(dir);
+    const tlsOf = (ca: string, name: string) => ({
+      certificate: `${dir.path}/${ca}/${name}_${ca}_cert.pem`,
+      privateKey: `${dir.path}/${ca}/${name}_${ca}_key.pem`,
+      caCertificate: `${dir.path}/${ca}/cacert.pem`,
+    });
+    const started = await dir.run([
+      "-s",
+      dir.socket,
+      ...peer(dir, "CA1", "peer1"),
+      "-d",
+      "-1",
+      "--",
+      "true",
+    ]);
+    assert.equal(started.code, 0, started.stderr);
+    const held = await lock({
+      resource: "R",
+      socketName: dir.socket,
+      tls: tlsOf("CA1", "peer2"),
+      tlsCheckPeerId: true,
+    });
+    await held.unlock();
+    await assert.rejects(
+      lock({ resource: "R", socketName: dir.socket, tls: tlsOf("CA2", "peer2") }),
+      (error) => error instanceof LockError && error.rc < 0,
+    );
+  },
 });

@@ -33,6 +33,13 @@ export interface LockOptions {
   multicastAddress?: string;
   /** The discovery port. @default 28015 */
   multicastPort?: number;
+  /**
+   * TLS with mutual authentication: this peer's certificate, its private key and the CA
+   * certificate (PEM files, all three or none). @default no TLS
+   */
+  tls?: { certificate: string; privateKey: string; caCertificate: string };
+  /** With TLS: the daemon's unique id must be the CN of its certificate. @default false */
+  tlsCheckPeerId?: boolean;
 }
 
 /** Why a lock was not obtained, with the original's reason code (`rc`, see spec/errors.md). */
@@ -68,6 +75,8 @@ export async function lock(options: LockOptions = {}): Promise<Lock> {
   try {
     session = new LockSession(
       await connectDaemon({ settings, privateSocket: false, autoStart: false, argv: [] }),
+      undefined,
+      { checkPeerId: settings.tlsCheckPeerId },
     );
   } catch (error) {
     throw asLockError(error);
@@ -111,12 +120,29 @@ async function settingsOf(options: LockOptions): Promise<Settings> {
   if (options.idleLifespan !== undefined) settings.resourceIdleLifespan = options.idleLifespan;
   if (options.unicastPort !== undefined) settings.unicastPort = options.unicastPort;
   if (options.multicastPort !== undefined) settings.multicastPort = options.multicastPort;
+  if (options.tls !== undefined) {
+    // Absolute, as the configuration loader stores them: the daemon's directory is `/`.
+    settings.tlsCertificate = await absolute(options.tls.certificate);
+    settings.tlsPrivateKey = await absolute(options.tls.privateKey);
+    settings.tlsCaCertificate = await absolute(options.tls.caCertificate);
+  } else if (options.tlsCheckPeerId) {
+    throw new RangeError("Cannot check the peer id without TLS: give the tls files too");
+  }
+  if (options.tlsCheckPeerId !== undefined) settings.tlsCheckPeerId = options.tlsCheckPeerId;
   if (options.socketName !== undefined) settings.socketName = options.socketName;
   else if (options.unicastAddress !== undefined) settings.unicastAddress = options.unicastAddress;
   else if (options.multicastAddress !== undefined) {
     settings.multicastAddress = options.multicastAddress;
   } else settings.socketName = `/tmp/flom-${(await currentAccount()).login}`;
   return settings;
+}
+
+async function absolute(path: string): Promise<string> {
+  try {
+    return await Deno.realPath(path);
+  } catch (error) {
+    throw new LockError(RC.REALPATH_ERROR, `Cannot use TLS file '${path}': ${String(error)}`);
+  }
 }
 
 function asLockError(error: unknown): unknown {
