@@ -209,7 +209,9 @@ export class LockSession {
       if (error instanceof TlsError) throw new ClientError(error.rc, error.message);
       throw new ClientError(RC.RECV_ERROR, describe(error));
     } finally {
-      clearTimeout(timer);
+      // Only when armed: the first use of the timer functions loads Deno's Node.js timers,
+      // several milliseconds on every lock without a timeout.
+      if (timer !== undefined) clearTimeout(timer);
     }
   }
 }
