@@ -379,3 +379,17 @@ Deno.test("flom -d 1 runs the command: the daemon it starts waits for it to conn
     assert.equal(result.stdout, "ran\n");
   }
 });
+
+Deno.test("flom refuses a resource name too long for a daemon's 511-byte message, and says why", async () => {
+  await using dir = new TestDir();
+  const name = `/a/${"x".repeat(600)}`;
+  const result = await dir.run(["-s", dir.socket, "-r", name, "--", "echo", "never"]);
+  assert.equal(result.code, 99);
+  assert.equal(result.stdout, "");
+  assert.match(
+    result.stderr,
+    /^flom_client_lock: ret_cod=-9 \(ERROR: the process has been stopped to avoid a buffer overflow\)\nflom: the resource name is too long: the lock request takes \d+ bytes, a daemon accepts 511\n$/,
+  );
+  const ok = await dir.run(["-s", dir.socket, "-r", "/a/short", "--", "echo", "ok"]);
+  assert.equal(ok.stdout, "ok\n");
+});

@@ -1,5 +1,10 @@
-import type { LockAnswer } from "../protocol/messages.ts";
-import { MAX_CLIENT_MESSAGE_BYTES } from "../protocol/messages.ts";
+import {
+  type LockAnswer,
+  type LockRequest,
+  MAX_CLIENT_MESSAGE_BYTES,
+  MAX_DAEMON_MESSAGE_BYTES,
+} from "../protocol/messages.ts";
+import { encodeMessage } from "../protocol/codec.ts";
 import { ProtocolError, RC, strerror } from "../protocol/return_codes.ts";
 import { MessageStream } from "../transport/message_stream.ts";
 import { ClientError } from "./client_error.ts";
@@ -86,7 +91,7 @@ export class LockSession {
    */
   async lock(options: LockRequestOptions): Promise<LockResult> {
     this.#name = options.name;
-    await this.#send({
+    const request: LockRequest = {
       kind: "lock",
       peerId: options.peerId,
       name: options.name,
@@ -95,7 +100,17 @@ export class LockSession {
       ...(options.quantity === undefined ? {} : { quantity: options.quantity }),
       create: options.create,
       lifespan: options.idleLifespan,
-    });
+    };
+    // A daemon closes the connection of a longer message without a word: say why here.
+    const size = encodeMessage(request).length;
+    if (size > MAX_DAEMON_MESSAGE_BYTES) {
+      throw new ClientError(
+        RC.BUFFER_OVERFLOW,
+        `the resource name is too long: the lock request takes ${size} bytes, a daemon accepts ${MAX_DAEMON_MESSAGE_BYTES}`,
+        { explain: true },
+      );
+    }
+    await this.#send(request);
     this.#tracer.trace(
       TraceModule.CLIENT,
       `flom_client_lock: lock request sent for resource '${options.name}' (timeout ${options.timeout} ms)`,
