@@ -39,9 +39,11 @@ export function parseTraceMask(value: string | undefined): number {
 
 /** Formats one trace line (newline included) for `message` at epoch milliseconds `now`. */
 export function formatTraceLine(now: number, pid: number, message: string): string {
-  const date = new Date(Math.floor(now));
+  // Whole microseconds first: fractional milliseconds are not exact in floating point.
+  const epochMicros = Math.round(now * 1000);
+  const date = new Date(Math.floor(epochMicros / 1000));
   const pad = (value: number, width = 2) => String(value).padStart(width, "0");
-  const micros = Math.floor((now % 1000) * 1000);
+  const micros = epochMicros % 1_000_000;
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${
     pad(date.getHours())
   }:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${
