@@ -21,3 +21,29 @@ export function toBinaryString(text: string): string {
 export function fromBinaryString(binary: string): string {
   return decoder.decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
 }
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/**
+ * Standard base64 (with `=` padding) of a binary string: what `btoa` returns. Written out because
+ * the first `btoa` call loads a runtime module that costs a short-lived client milliseconds.
+ * @throws {RangeError} for a char code above 255
+ */
+export function toBase64(binary: string): string {
+  let out = "";
+  for (let i = 0; i < binary.length; i += 3) {
+    const a = byteAt(binary, i);
+    const b = i + 1 < binary.length ? byteAt(binary, i + 1) : 0;
+    const c = i + 2 < binary.length ? byteAt(binary, i + 2) : 0;
+    out += BASE64[a >> 2]! + BASE64[((a & 3) << 4) | (b >> 4)]! +
+      (i + 1 < binary.length ? BASE64[((b & 15) << 2) | (c >> 6)]! : "=") +
+      (i + 2 < binary.length ? BASE64[c & 63]! : "=");
+  }
+  return out;
+}
+
+function byteAt(binary: string, index: number): number {
+  const code = binary.charCodeAt(index);
+  if (code > 255) throw new RangeError(`Cannot encode char code ${code}: not a binary string`);
+  return code;
+}

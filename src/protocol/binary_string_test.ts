@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fromBinaryString, toBinaryString } from "./binary_string.ts";
+import { fromBinaryString, toBase64, toBinaryString } from "./binary_string.ts";
 
 Deno.test("toBinaryString() gives one char per UTF-8 byte", () => {
   assert.equal(toBinaryString("R1"), "R1");
@@ -17,4 +17,16 @@ Deno.test("fromBinaryString() decodes UTF-8 back", () => {
 Deno.test("fromBinaryString() turns invalid sequences into U+FFFD", () => {
   assert.equal(fromBinaryString("a\xffb\xc3"), "a\ufffdb\ufffd");
   assert.equal(fromBinaryString("\xef\xbb\xbfx"), "\ufeffx");
+});
+
+Deno.test("toBase64() equals btoa() for every length and every byte value", () => {
+  const all = Array.from({ length: 256 }, (_, code) => String.fromCharCode(code)).join("");
+  for (let length = 0; length <= 12; length++) {
+    for (let start = 0; start + length <= all.length; start += 37) {
+      const binary = all.slice(start, start + length);
+      assert.equal(toBase64(binary), btoa(binary));
+    }
+  }
+  assert.equal(toBase64("_RESOURCE"), "X1JFU09VUkNF");
+  assert.throws(() => toBase64("\u0100"), RangeError);
 });

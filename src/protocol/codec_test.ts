@@ -282,6 +282,10 @@ Deno.test("decodeMessage() then encodeMessage() reproduces every captured wire m
       if (!line.startsWith("bytes: ")) continue;
       const bytes = parsePythonBytes(line.slice("bytes: ".length).trimEnd());
       assert.deepEqual(encodeMessage(decodeMessage(bytes)), bytes, `${entry.name}: ${line}`);
+      // A trailing newline takes the general parser instead of the canonical fast path: both
+      // must read the same message.
+      const general = utf8.encode(`${text.decode(bytes)}\n`);
+      assert.deepEqual(decodeMessage(general), decodeMessage(bytes), `general: ${line}`);
       checked++;
     }
   }
