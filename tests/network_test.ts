@@ -657,3 +657,43 @@ Deno.test({
   assertEquals(served.code, 0);
   assertEquals(served.stdout, "Arrived datagram is 'HELLO'\nSent datagram is 'WELCOME'\n");
 });
+
+function hasSs(): boolean {
+  try {
+    return new Deno.Command("ss", { args: ["-V"], stdout: "null", stderr: "null" }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "--tcp-keepalive-time sets the keepalive idle time of a TCP daemon's connections",
+  ignore: !hasSs(),
+}, async () => {
+  await using dir = new NetDir();
+  const port = freePort("127.0.0.1");
+  const address = ["-a", "127.0.0.1", "-p", String(port)];
+  const started = await dir.run([
+    ...address,
+    "--tcp-keepalive-time",
+    "42",
+    "-d",
+    "-1",
+    "--",
+    "true",
+  ]);
+  assertEquals(started.code, 0, started.stderr);
+  const holder = dir.spawn([...address, "--", ...HOLD], { stdin: true });
+  await holder.waitFor(/held/);
+  const sockets = new TextDecoder().decode(
+    (await new Deno.Command("ss", {
+      args: ["-tno", "state", "established", `( sport = :${port} )`],
+    }).output()).stdout,
+  );
+  // The daemon's side of the holder's connection: keepalive armed, at most 42 s away.
+  const seconds = Number(/timer:\(keepalive,(\d+)sec/.exec(sockets)?.[1]);
+  assert(seconds > 0 && seconds <= 42, sockets);
+  await release(holder);
+  assertEquals((await dir.run([...address, "-X"])).code, 0);
+});

@@ -21,8 +21,10 @@ export type Bind = (endpoint: Endpoint) => Promise<StreamListener>;
 export interface ListenOptions {
   /** Owner-only socket (the default per-user socket); otherwise everybody may connect (`-s`). */
   ownerOnly: boolean;
-  /** @default a plain socket (Deno.listen) */
+  /** @default a plain socket */
   bind?: Bind;
+  /** Seconds without traffic before TCP keepalive probes start, for a plain TCP socket. */
+  keepaliveIdleSeconds: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function listenEndpoint(
   endpoint: Endpoint,
   options: ListenOptions,
 ): Promise<StreamListener> {
-  const bind = options.bind ?? bindPlain;
+  const bind = options.bind ?? ((endpoint) => bindPlain(endpoint, options.keepaliveIdleSeconds));
   if (endpoint.transport === "tcp") {
     try {
       return await bind(endpoint);
@@ -69,12 +71,20 @@ export async function listenEndpoint(
   }
 }
 
-function bindPlain(endpoint: Endpoint): Promise<StreamListener> {
-  return Promise.resolve(denoStreamListener(
-    endpoint.transport === "unix"
-      ? Deno.listen({ transport: "unix", path: endpoint.path })
-      : Deno.listen({ hostname: endpoint.hostname, port: endpoint.port }),
-  ));
+async function bindPlain(
+  endpoint: Endpoint,
+  keepaliveIdleSeconds: number,
+): Promise<StreamListener> {
+  if (endpoint.transport === "unix") {
+    return denoStreamListener(Deno.listen({ transport: "unix", path: endpoint.path }));
+  }
+  // node:net under Deno cannot listen on a zoned (link-local) address: Deno's listener can,
+  // without the keepalive timing.
+  if (endpoint.hostname.includes("%")) {
+    return denoStreamListener(Deno.listen({ hostname: endpoint.hostname, port: endpoint.port }));
+  }
+  const { listenTcp } = await import("../transport/tcp_listener.ts");
+  return await listenTcp(endpoint, keepaliveIdleSeconds);
 }
 
 async function removeStaleSocket(endpoint: Endpoint & { transport: "unix" }): Promise<void> {

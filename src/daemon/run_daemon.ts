@@ -49,6 +49,7 @@ export async function runDaemon(
     const bind = await tlsBind(settings, tracer, syslog);
     listener = await listenEndpoint(endpoint, {
       ownerOnly: privateSocket,
+      keepaliveIdleSeconds: settings.tcpKeepaliveTime,
       ...(bind === undefined ? {} : { bind }),
     });
   } catch (error) {
@@ -147,6 +148,7 @@ async function tlsBind(
   const credentials = await loadTlsCredentials(files);
   return (endpoint) =>
     listenTls(endpoint, credentials, {
+      keepaliveIdleSeconds: settings.tcpKeepaliveTime,
       onHandshakeError: (error) => {
         tracer.trace(TraceModule.TLS, `TLS handshake failed, connection closed: ${error.message}`);
         // Node reports the verification result by name, not by OpenSSL's number.

@@ -40,8 +40,8 @@ export interface StreamListener {
 }
 
 /**
- * A StreamListener over a Deno listener. Accepted TCP connections get TCP_NODELAY, and
- * keepalive, which lets the daemon notice a client host that died while holding a lock.
+ * A StreamListener over a Deno listener. Accepted TCP connections get TCP_NODELAY and keepalive
+ * (on/off only: Deno cannot set its timing; tcp_listener.ts can, where node:net can listen).
  */
 export function denoStreamListener(listener: Deno.Listener): StreamListener {
   return {

@@ -10,6 +10,7 @@ import { RC } from "../protocol/return_codes.ts";
 import { AddressLookupError, type Endpoint } from "./endpoint.ts";
 import type { StreamListener } from "./stream_conn.ts";
 import { TlsConn } from "./tls_conn.ts";
+import { isLookupFailure, listenNode, NodeListener } from "./node_listener.ts";
 import type { TlsCredentials } from "./tls_credentials.ts";
 import { TlsError } from "./tls_error.ts";
 
@@ -87,6 +88,8 @@ export function connectTls(
 
 /** Options of listenTls. */
 export interface ListenTlsOptions {
+  /** Seconds without traffic before TCP keepalive probes start (TCP only). @default 60 */
+  keepaliveIdleSeconds?: number;
   /** Milliseconds a client gets to complete its handshake. @default HANDSHAKE_TIMEOUT_MS */
   handshakeTimeout?: number;
   /** Told about each client whose handshake failed (its connection is closed already). */
@@ -112,12 +115,12 @@ export async function listenTls(
     allowHalfOpen: true,
     handshakeTimeout: options.handshakeTimeout ?? HANDSHAKE_TIMEOUT_MS,
   });
-  const listener = new TlsListener(server);
+  const listener = new NodeListener(server);
   server.on("secureConnection", (socket: tls.TLSSocket) => {
     if (endpoint.transport === "tcp") {
       socket.setNoDelay(true);
       // Lets the daemon notice a client host that died while holding a lock.
-      socket.setKeepAlive(true);
+      socket.setKeepAlive(true, (options.keepaliveIdleSeconds ?? 60) * 1000);
     }
     listener.arrived(new TlsConn(socket, endpoint.transport));
   });
@@ -126,64 +129,8 @@ export async function listenTls(
     socket.destroy();
     options.onHandshakeError?.(error);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (error) => reject(asListenError(error)));
-    server.listen(
-      endpoint.transport === "unix"
-        ? { path: endpoint.path }
-        : { host: endpoint.hostname, port: endpoint.port },
-      () => resolve(),
-    );
-  });
-  // Once listening, a failed accept (out of descriptors) loses that client only.
-  server.removeAllListeners("error").on("error", () => {});
+  await listenNode(server, endpoint);
   return listener;
-}
-
-/** The accepting side: authenticated connections queue until accept() takes them. */
-class TlsListener implements StreamListener {
-  readonly #server: tls.Server;
-  #ready: TlsConn[] = [];
-  #waiting: PromiseWithResolvers<TlsConn>[] = [];
-  #closed = false;
-
-  constructor(server: tls.Server) {
-    this.#server = server;
-  }
-
-  get addr(): Deno.Addr {
-    const address = this.#server.address();
-    return typeof address === "string" || address === null
-      ? { transport: "unix", path: address ?? "" }
-      : { transport: "tcp", hostname: address.address, port: address.port };
-  }
-
-  arrived(conn: TlsConn): void {
-    const waiter = this.#waiting.shift();
-    if (this.#closed) conn.close();
-    else if (waiter === undefined) this.#ready.push(conn);
-    else waiter.resolve(conn);
-  }
-
-  accept(): Promise<TlsConn> {
-    const conn = this.#ready.shift();
-    if (conn !== undefined) return Promise.resolve(conn);
-    if (this.#closed) return Promise.reject(new Deno.errors.BadResource("listener closed"));
-    const waiter = Promise.withResolvers<TlsConn>();
-    this.#waiting.push(waiter);
-    return waiter.promise;
-  }
-
-  /** Stops listening (a UNIX socket's file is removed) and drops unaccepted connections. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#server.close();
-    for (const conn of this.#ready.splice(0)) conn.close();
-    for (const waiter of this.#waiting.splice(0)) {
-      waiter.reject(new Deno.errors.BadResource("listener closed"));
-    }
-  }
 }
 
 /** The options of a TLS context that presents our certificate and trusts our CA only. */
@@ -203,16 +150,4 @@ function asConnectError(error: Error): Error {
   if (isLookupFailure(code)) return new AddressLookupError(error.message);
   // A socket error (unreachable host, reset) is a connect failure; the rest is TLS's.
   return syscall === undefined ? new TlsError(RC.SSL_CONNECT_ERROR, error.message) : error;
-}
-
-/** node's error codes of a failed listen, as Deno.listen reports them. */
-function asListenError(error: Error): Error {
-  const { code } = error as Error & { code?: string };
-  if (code === "EADDRINUSE") return new Deno.errors.AddrInUse(error.message);
-  return isLookupFailure(code) ? new AddressLookupError(error.message) : error;
-}
-
-function isLookupFailure(code: string | undefined): boolean {
-  return code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_FAIL" ||
-    code === "EAI_NONAME";
 }
