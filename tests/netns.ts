@@ -274,6 +274,7 @@ export class TwoHosts implements AsyncDisposable {
     try {
       await waitUntil(() => everything().length === 0, "the namespaces' processes to die");
     } finally {
+      for (const ns of this.#created) removeMulticastClaims(ns);
       for (const ns of this.#created.splice(0)) ipSync(["netns", "del", ns]);
       for (const dir of this.#etcDirs.splice(0)) Deno.removeSync(dir, { recursive: true });
       if (this.#madeEtcNetns) {
@@ -285,6 +286,21 @@ export class TwoHosts implements AsyncDisposable {
       }
       await this.home[Symbol.asyncDispose]();
     }
+  }
+}
+
+/**
+ * Removes the discovery daemons' claim files (src/daemon/multicast_claim.ts) of namespace `ns`:
+ * they are named after its network stack, which is the inode of /run/netns/<ns>.
+ */
+function removeMulticastClaims(ns: string): void {
+  try {
+    const prefix = `flom-multicast-${Deno.statSync(`/run/netns/${ns}`).ino}-`;
+    for (const entry of Deno.readDirSync("/tmp")) {
+      if (entry.name.startsWith(prefix)) Deno.removeSync(`/tmp/${entry.name}`);
+    }
+  } catch {
+    // No such namespace or file any more.
   }
 }
 

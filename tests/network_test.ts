@@ -697,3 +697,19 @@ Deno.test({
   await release(holder);
   assertEquals((await dir.run([...address, "-X"])).code, 0);
 });
+
+Deno.test({
+  name: "clients with -A that start together on one host start exactly one daemon",
+  ignore: !NETNS,
+}, async () => {
+  await using net = await TwoHosts.create();
+  await using dir = new NetDir();
+  const clients = Array.from(
+    { length: 4 },
+    () => net.spawn("mojan", ["-A", GROUP, "-d", "-1", "--", "true"], { dir }),
+  );
+  for (const client of clients) assertEquals((await client.result()).code, 0);
+  assertEquals(net.flomPids("mojan", dir).length, 1);
+  const used = await net.run("presanella", ["-A", GROUP, "-d", "0", "--", "echo", "ok"], { dir });
+  assertEquals(used, { code: 0, stdout: "ok\n", stderr: "" });
+});

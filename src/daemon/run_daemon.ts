@@ -38,6 +38,20 @@ export async function runDaemon(
   const syslog = openSyslog();
   const endpoint = listeningEndpoint(settings);
   tracer.trace(TraceModule.DAEMON, `daemon starting on ${describeEndpoint(endpoint)}`);
+  if (settings.unicastAddress === undefined && settings.multicastAddress !== undefined) {
+    // A TCP address is claimed by binding it; a daemon found only by discovery needs a claim.
+    const { claimMulticastGroup } = await import("./multicast_claim.ts");
+    const claim = await claimMulticastGroup(
+      settings.multicastAddress,
+      settings.multicastPort % 65536,
+    );
+    if (claim === undefined) {
+      const message = `another daemon answers discovery on ${settings.multicastAddress}`;
+      tracer.trace(TraceModule.DAEMON, message);
+      report({ rc: RC.FLOCK_ERROR, message });
+      return 1;
+    }
+  }
   syslog.log(
     Severity.NOTICE,
     endpoint.transport === "unix"
