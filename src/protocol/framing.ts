@@ -11,8 +11,10 @@ const TERMINATOR_START = 0x3c; // "<", which occurs only once in the terminator
 /** Cuts a stream at each `</msg>`, refusing messages longer than a limit. */
 export class MessageFramer {
   readonly #maxBytes: number;
-  // The pending part never exceeds the limit, so a buffer of that size is enough.
-  readonly #pending: Uint8Array;
+  // The pending part never exceeds the limit, so a buffer of that size is enough. Made only
+  // when a message arrives in pieces: most arrive whole, and a daemon holds a framer for each
+  // of its many idle connections.
+  #pending: Uint8Array | undefined;
   #pendingLength = 0;
   // How many terminator bytes end the pending part, so a split terminator is found without
   // scanning old bytes again.
@@ -21,7 +23,6 @@ export class MessageFramer {
   /** `maxBytes` is the longest message accepted, terminator included. */
   constructor(maxBytes: number) {
     this.#maxBytes = maxBytes;
-    this.#pending = new Uint8Array(maxBytes);
   }
 
   /**
@@ -48,7 +49,9 @@ export class MessageFramer {
       }
       if (this.#matched === TERMINATOR.length) {
         const message = new Uint8Array(length);
-        message.set(this.#pending.subarray(0, this.#pendingLength));
+        if (this.#pending !== undefined) {
+          message.set(this.#pending.subarray(0, this.#pendingLength));
+        }
         message.set(chunk.subarray(start, i + 1), this.#pendingLength);
         messages.push(message);
         this.#pendingLength = 0;
@@ -56,8 +59,11 @@ export class MessageFramer {
         start = i + 1;
       }
     }
-    this.#pending.set(chunk.subarray(start), this.#pendingLength);
-    this.#pendingLength += chunk.length - start;
+    if (start < chunk.length) {
+      this.#pending ??= new Uint8Array(this.#maxBytes);
+      this.#pending.set(chunk.subarray(start), this.#pendingLength);
+      this.#pendingLength += chunk.length - start;
+    }
     return messages;
   }
 

@@ -4,8 +4,9 @@ import type { Message } from "../protocol/messages.ts";
 import { ProtocolError, RC } from "../protocol/return_codes.ts";
 import { type StreamConn, writeAll } from "./stream_conn.ts";
 
-// Large enough for a whole answer; the framer enforces the real per-message limit.
-const READ_CHUNK_BYTES = 1024;
+// Enough for any message a daemon accepts in one read; longer answers take two. The framer
+// enforces the real per-message limit. Every idle connection of a daemon holds one.
+const READ_CHUNK_BYTES = 512;
 
 /**
  * A stream of framed protocol messages over one connection, for both sides. Reads never consume
