@@ -6,6 +6,7 @@
  * exit 0; any failure, an unknown name included, is exit 1 with nothing printed, as in the
  * original. The reason of a failure is traced (FLOM_TRACE_MASK bit 0x100000).
  */
+import { errorMessage } from "../protocol/return_codes.ts";
 import type { Settings } from "../config/settings.ts";
 import { MessageFramer } from "../protocol/framing.ts";
 import { MAX_DAEMON_MESSAGE_BYTES } from "../protocol/messages.ts";
@@ -54,7 +55,7 @@ export async function runDebugFeature(
   } catch (error) {
     tracer.trace(
       TraceModule.DEBUG_FEATURES,
-      `debug feature '${name}' failed: ${error instanceof Error ? error.message : String(error)}`,
+      `debug feature '${name}' failed: ${errorMessage(error)}`,
     );
     return EXIT.DEBUG_FEATURE_FAILED;
   }

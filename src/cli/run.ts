@@ -68,9 +68,12 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
 
   let settings: Settings;
   let privateSocket: boolean;
+  // Read once, and only when needed: without HOME, or for the default socket.
+  let account: ReturnType<typeof currentAccount> | undefined;
+  const accountOnce = () => account ??= currentAccount();
   try {
     const loaded = await loadSettings({
-      home: Deno.env.get("HOME") ?? (await currentAccount()).home,
+      home: Deno.env.get("HOME") ?? (await accountOnce()).home,
       ...(cli.configFile === undefined ? {} : { configFile: cli.configFile }),
       overrides: cli.overrides,
     });
@@ -87,7 +90,7 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
       loaded.settings.multicastAddress === undefined;
     const checked = checkSettings(
       loaded.settings,
-      privateSocket ? (await currentAccount()).login : "",
+      privateSocket ? (await accountOnce()).login : "",
     );
     for (const warning of checked.warnings) console.err(`${warning}\n`);
     settings = checked.settings;

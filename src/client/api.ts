@@ -1,9 +1,10 @@
+import { defaultSocketName } from "../config/check.ts";
 import { defaultSettings, type Settings } from "../config/settings.ts";
 import { RC, strerror } from "../protocol/return_codes.ts";
 import { LOCK_MODE_SHORT_NAMES } from "../resources/lock_mode.ts";
 import { currentAccount } from "./account.ts";
 import { ClientError } from "./client_error.ts";
-import { connectDaemon } from "./connect.ts";
+import { connectDaemon, SocketOwnerError } from "./connect.ts";
 import { lockRequestOf, LockSession } from "./lock_session.ts";
 
 /** A lock mode by its short name. */
@@ -74,7 +75,14 @@ export async function lock(options: LockOptions = {}): Promise<Lock> {
   let session: LockSession;
   try {
     session = new LockSession(
-      await connectDaemon({ settings, privateSocket: false, autoStart: false, argv: [] }),
+      await connectDaemon({
+        settings,
+        // The computed per-user socket must be this user's, as for the CLI.
+        privateSocket: options.socketName === undefined && options.unicastAddress === undefined &&
+          options.multicastAddress === undefined,
+        autoStart: false,
+        argv: [],
+      }),
       undefined,
       { checkPeerId: settings.tlsCheckPeerId },
     );
@@ -133,7 +141,7 @@ async function settingsOf(options: LockOptions): Promise<Settings> {
   else if (options.unicastAddress !== undefined) settings.unicastAddress = options.unicastAddress;
   else if (options.multicastAddress !== undefined) {
     settings.multicastAddress = options.multicastAddress;
-  } else settings.socketName = `/tmp/flom-${(await currentAccount()).login}`;
+  } else settings.socketName = defaultSocketName((await currentAccount()).login);
   return settings;
 }
 
@@ -146,5 +154,8 @@ async function absolute(path: string): Promise<string> {
 }
 
 function asLockError(error: unknown): unknown {
-  return error instanceof ClientError ? new LockError(error.rc) : error;
+  if (error instanceof ClientError) return new LockError(error.rc);
+  // A per-user socket of another user: nobody this program may talk to.
+  if (error instanceof SocketOwnerError) return new LockError(RC.CONNECT_ERROR, error.message);
+  return error;
 }

@@ -1,5 +1,5 @@
 import type { Settings } from "../config/settings.ts";
-import { RC } from "../protocol/return_codes.ts";
+import { errorMessage, RC } from "../protocol/return_codes.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import {
   AddressLookupError,
@@ -112,7 +112,10 @@ async function tryConnect(
   try {
     return await connect(endpoint);
   } catch (error) {
-    tracer.trace(TraceModule.CLIENT, `flom_client_connect: connection failed: ${describe(error)}`);
+    tracer.trace(
+      TraceModule.CLIENT,
+      `flom_client_connect: connection failed: ${errorMessage(error)}`,
+    );
     // A TLS failure comes from a daemon that is there: a new one would not help.
     if (error instanceof TlsError) throw asClientError(error);
     if (error instanceof AddressLookupError) {
@@ -121,7 +124,7 @@ async function tryConnect(
     // Any TCP failure may mean "no daemon there yet", as with the original; for a UNIX socket
     // only a missing or refusing one does (a permission problem is not solved by a new daemon).
     if (endpoint.transport === "unix" && !isNobodyListening(error)) {
-      throw new ClientError(RC.CONNECT_ERROR, describe(error));
+      throw new ClientError(RC.CONNECT_ERROR, errorMessage(error));
     }
     return undefined;
   }
@@ -167,7 +170,7 @@ async function connectStarted(
     return await connect(endpoint);
   } catch (error) {
     if (error instanceof TlsError) throw asClientError(error);
-    throw new ClientError(RC.DAEMON_NOT_STARTED, why ?? describe(error), {
+    throw new ClientError(RC.DAEMON_NOT_STARTED, why ?? errorMessage(error), {
       explain: why !== undefined,
     });
   }
@@ -197,7 +200,7 @@ async function discover(options: ConnectOptions, tracer: Tracer): Promise<Endpoi
     if (error instanceof GroupLookupError) {
       throw new ClientError(RC.GETADDRINFO_ERROR, error.message);
     }
-    throw new ClientError(RC.CONNECT_ERROR, describe(error));
+    throw new ClientError(RC.CONNECT_ERROR, errorMessage(error));
   }
 }
 
@@ -225,8 +228,4 @@ async function checkOwner(path: string): Promise<void> {
   if (info.uid !== null && uid !== null && info.uid !== uid) {
     throw new SocketOwnerError(path, info.uid);
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

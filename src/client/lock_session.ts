@@ -5,7 +5,7 @@ import {
   MAX_DAEMON_MESSAGE_BYTES,
 } from "../protocol/messages.ts";
 import { encodeMessage } from "../protocol/codec.ts";
-import { ProtocolError, RC, strerror } from "../protocol/return_codes.ts";
+import { errorMessage, ProtocolError, RC, strerror } from "../protocol/return_codes.ts";
 import { MessageStream } from "../transport/message_stream.ts";
 import { ClientError } from "./client_error.ts";
 import type { StreamConn } from "../transport/stream_conn.ts";
@@ -194,7 +194,7 @@ export class LockSession {
     try {
       await this.#stream.write(message);
     } catch (error) {
-      throw new ClientError(RC.SEND_ERROR, describe(error));
+      throw new ClientError(RC.SEND_ERROR, errorMessage(error));
     }
   }
 
@@ -222,15 +222,11 @@ export class LockSession {
       if (error instanceof ClientError) throw error;
       if (error instanceof ProtocolError) throw new ClientError(error.code, error.message);
       if (error instanceof TlsError) throw new ClientError(error.rc, error.message);
-      throw new ClientError(RC.RECV_ERROR, describe(error));
+      throw new ClientError(RC.RECV_ERROR, errorMessage(error));
     } finally {
       // Only when armed: the first use of the timer functions loads Deno's Node.js timers,
       // several milliseconds on every lock without a timeout.
       if (timer !== undefined) clearTimeout(timer);
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

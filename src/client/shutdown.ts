@@ -1,5 +1,5 @@
 import { MAX_CLIENT_MESSAGE_BYTES } from "../protocol/messages.ts";
-import { RC } from "../protocol/return_codes.ts";
+import { errorMessage, RC } from "../protocol/return_codes.ts";
 import { MessageStream } from "../transport/message_stream.ts";
 import { ClientError } from "./client_error.ts";
 import type { StreamConn } from "../transport/stream_conn.ts";
@@ -26,7 +26,7 @@ export async function requestShutdown(
         immediate: options.immediate,
       });
     } catch (error) {
-      throw new ClientError(RC.SEND_ERROR, error instanceof Error ? error.message : String(error));
+      throw new ClientError(RC.SEND_ERROR, errorMessage(error));
     }
     const waited = new Promise<void>((resolve) => timer = setTimeout(resolve, SHUTDOWN_WAIT_MS));
     const closed = stream.read().then(() => {}, () => {});

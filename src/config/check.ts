@@ -17,8 +17,8 @@ export interface CheckedSettings {
   warnings: string[];
 }
 
-// The default socket /tmp/flom-<login>, cut to fit sun_path without splitting a character.
-function defaultSocketName(login: string): string {
+/** The default socket `/tmp/flom-<login>`, cut to fit sun_path without splitting a character. */
+export function defaultSocketName(login: string): string {
   let name = `/tmp/flom-${login}`;
   while (utf8Length(name) > SOCKET_NAME_MAX_BYTES) name = [...name].slice(0, -1).join("");
   return name;

@@ -1,3 +1,4 @@
+import { errorMessage } from "../protocol/return_codes.ts";
 import { applyConfigFile, ConfigError, invalidConfigFile, SETTING_KEYS } from "./layer.ts";
 import { ConfigSyntaxError, parseKeyFile } from "./keyfile.ts";
 import { defaultSettings, type Settings } from "./settings.ts";
@@ -51,7 +52,7 @@ async function readConfigText(path: string, required: boolean): Promise<string |
   } catch (error) {
     if (!required && error instanceof Deno.errors.NotFound) return undefined;
     // Deno's message ends with the operation and the path, which the line already names.
-    const reason = describe(error).replace(/: \w+ '.*'$/, "");
+    const reason = errorMessage(error).replace(/: \w+ '.*'$/, "");
     throw new ConfigError(`Cannot read configuration file '${path}': ${reason}`);
   }
 }
@@ -83,8 +84,4 @@ async function resolvePaths(settings: Settings): Promise<void> {
       throw new ConfigError(`${entry.option.long}: '${value}' is not a valid value`);
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

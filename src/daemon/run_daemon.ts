@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import type { Settings } from "../config/settings.ts";
-import { RC } from "../protocol/return_codes.ts";
+import { errorMessage, RC } from "../protocol/return_codes.ts";
 import { openTracer } from "../trace/trace_file.ts";
 import { openSyslog, Severity, type SyslogWriter } from "../trace/syslog.ts";
 import { TraceModule, type Tracer } from "../trace/trace.ts";
@@ -75,14 +75,14 @@ export async function runDaemon(
       : failure instanceof TlsError
       ? failure.rc
       : RC.BIND_ERROR;
-    tracer.trace(TraceModule.DAEMON, `cannot listen: ${describe(failure)}`);
+    tracer.trace(TraceModule.DAEMON, `cannot listen: ${errorMessage(failure)}`);
     if (rc === RC.BIND_ERROR) {
       syslog.log(
         Severity.ERR,
-        `FLM019E 'bind' error (${describe(failure)}) in function 'listenEndpoint'`,
+        `FLM019E 'bind' error (${errorMessage(failure)}) in function 'listenEndpoint'`,
       );
     }
-    report({ rc, message: describe(failure) });
+    report({ rc, message: errorMessage(failure) });
     return 1;
   }
   let responder: DiscoveryResponder | undefined;
@@ -97,8 +97,8 @@ export async function runDaemon(
       );
     } catch (error) {
       listener.close();
-      tracer.trace(TraceModule.DAEMON, `cannot answer discovery: ${describe(error)}`);
-      report({ rc: RC.CONNECT_ERROR, message: describe(error) });
+      tracer.trace(TraceModule.DAEMON, `cannot answer discovery: ${errorMessage(error)}`);
+      report({ rc: RC.CONNECT_ERROR, message: errorMessage(error) });
       return 1;
     }
   }
@@ -196,8 +196,4 @@ async function startResponder(
     tracer,
     syslog,
   });
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -332,6 +332,11 @@ export function strerror(rc: number): string {
   return MESSAGES.get(rc) ?? "ERROR: unknown error";
 }
 
+/** The text of anything thrown: its message when it is an Error. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** A message that cannot be framed or decoded; `code` is the original's reason code for it. */
 export class ProtocolError extends Error {
   /** One of {@linkcode RC}, e.g. `RC.MSG_DESERIALIZE_ERROR`. */

@@ -1,3 +1,4 @@
+import { errorMessage } from "../protocol/return_codes.ts";
 import dgram from "node:dgram";
 import { isIP } from "node:net";
 import { lookup } from "node:dns/promises";
@@ -104,7 +105,7 @@ async function resolveGroup(group: string, ipv6Only: boolean): Promise<string> {
   try {
     return (await lookup(group, { family: ipv6Only ? 6 : 0 })).address;
   } catch (error) {
-    throw new GroupLookupError(error instanceof Error ? error.message : String(error));
+    throw new GroupLookupError(errorMessage(error));
   }
 }
 

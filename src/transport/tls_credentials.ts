@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { RC } from "../protocol/return_codes.ts";
+import { errorMessage, RC } from "../protocol/return_codes.ts";
 import { TlsError } from "./tls_error.ts";
 import type { TlsFiles } from "./tls_files.ts";
 
@@ -66,7 +66,7 @@ async function readFile(path: string, rc: number): Promise<string> {
   } catch (error) {
     throw new TlsError(
       rc,
-      `Cannot read '${path}': ${error instanceof Error ? error.message : String(error)}`,
+      `Cannot read '${path}': ${errorMessage(error)}`,
     );
   }
 }
