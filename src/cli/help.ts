@@ -83,7 +83,7 @@ export function versionText(version: string): string {
     "License: GPL (GNU Public License) version 2\n" +
     `Package name: flom; package version: ${version}\n` +
     "Deno/TypeScript re-implementation of FLoM 1.7.2 (same options, configuration and protocol)\n" +
-    "TLS supported protocol(s): none yet\n" +
+    "TLS supported protocol(s): All TLS protocols\n" +
     "Access https://github.com/tiian/flom for project community activities\n" +
     "Documentation is available at http://www.tiian.org/flom/\n";
 }
