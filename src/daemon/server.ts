@@ -1,10 +1,12 @@
-import { MAX_DAEMON_MESSAGE_BYTES, type Message } from "../protocol/messages.ts";
+import { encodeMessage } from "../protocol/codec.ts";
+import { type LockAnswer, MAX_DAEMON_MESSAGE_BYTES, type Message } from "../protocol/messages.ts";
 import { RC } from "../protocol/return_codes.ts";
 import { type ConnId, LockTable, type Notice } from "../resources/lock_table.ts";
 import { MessageStream } from "../transport/message_stream.ts";
 import type { StreamConn, StreamListener } from "../transport/stream_conn.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import { NO_SYSLOG, Severity, type SyslogWriter } from "../trace/syslog.ts";
+import { Alarm } from "./alarm.ts";
 
 /** How a daemon behaves; see DaemonServer. */
 export interface DaemonServerOptions {
@@ -57,9 +59,19 @@ export class DaemonServer {
   #hadClient = false;
   #stopping = false;
   #stopped: PromiseWithResolvers<void> = Promise.withResolvers();
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
-  #tickTimer: ReturnType<typeof setTimeout> | undefined;
-  #tickAt: number | undefined;
+  /** When the daemon last became idle (no connection, no resource); undefined while busy. */
+  #idleSince: number | undefined;
+  #idleAlarm: Alarm;
+  #tickAlarm: Alarm;
+  /**
+   * With the LOCKER trace on, when the last message (or end of stream) was read, so that each
+   * hand-off can be traced with its latency inside the daemon (the benchmark reads them).
+   */
+  #tracesHandOffs: boolean;
+  #lastReadAt = 0;
+  /** The bytes of the answers without an element, encoded once; keyed step * 1024 + rc (reason
+   * codes lie within ±512). */
+  #answers = new Map<number, Uint8Array>();
 
   constructor(listener: StreamListener, options: DaemonServerOptions) {
     this.#listener = listener;
@@ -70,6 +82,12 @@ export class DaemonServer {
     this.#checkPeerId = options.checkPeerId ?? false;
     this.#tracer = options.tracer ?? NO_TRACE;
     this.#syslog = options.syslog ?? NO_SYSLOG;
+    this.#tracesHandOffs = this.#tracer.enabled(TraceModule.LOCKER);
+    this.#idleAlarm = new Alarm(this.#now, () => this.stop());
+    this.#tickAlarm = new Alarm(this.#now, () => {
+      this.#deliver(this.#table.tick());
+      this.#reschedule();
+    });
   }
 
   /** Serves until the daemon stops (idle lifespan over, shutdown request, or stop()). */
@@ -85,8 +103,8 @@ export class DaemonServer {
   stop(): void {
     if (this.#stopping) return;
     this.#stopping = true;
-    clearTimeout(this.#idleTimer);
-    clearTimeout(this.#tickTimer);
+    this.#idleAlarm.cancel();
+    this.#tickAlarm.cancel();
     try {
       this.#listener.close();
     } catch {
@@ -99,8 +117,7 @@ export class DaemonServer {
   /** Finishes current work, then exits through the idle path (`flom -x`). */
   quiesce(): void {
     this.#lifespan = QUIESCE_LIFESPAN_MS;
-    clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
+    this.#idleSince = undefined; // the grace time counts from now
     this.#reschedule();
   }
 
@@ -140,11 +157,13 @@ export class DaemonServer {
     try {
       for (;;) {
         const message = await stream.read();
+        if (this.#tracesHandOffs) this.#lastReadAt = performance.now();
         if (message === null || this.#stopping) break;
         if (message.kind === "lock") lockSeen = true;
         if (!this.#handle(id, stream, message, lockSeen)) break;
       }
     } catch (error) {
+      if (this.#tracesHandOffs) this.#lastReadAt = performance.now();
       // Malformed, oversized or truncated input, or a broken connection: this client alone
       // is dropped below.
       this.#tracer.trace(TraceModule.CONNS, `connection ${id} closed: ${String(error)}`);
@@ -152,7 +171,7 @@ export class DaemonServer {
       this.#streams.delete(id);
       stream.close();
       if (!this.#stopping) {
-        this.#deliver(this.#table.drop(id));
+        this.#deliver(this.#table.drop(id), this.#lastReadAt);
         this.#reschedule();
       }
     }
@@ -181,14 +200,7 @@ export class DaemonServer {
           lifespan: Math.abs(message.lifespan),
         });
         if (outcome.rc === RC.PROTOCOL_ERROR) return false;
-        const element = "element" in outcome ? outcome.element : undefined;
-        this.#send(stream, {
-          kind: "lockAnswer",
-          step: 16,
-          peerId: this.#peerId,
-          rc: outcome.rc,
-          ...(element === undefined ? {} : { element }),
-        });
+        this.#send(stream, 16, outcome.rc, "element" in outcome ? outcome.element : undefined);
         if (FINAL_REFUSALS.has(outcome.rc)) stream.closeWrite();
         this.#deliver(notices);
         this.#reschedule();
@@ -196,7 +208,7 @@ export class DaemonServer {
       }
       case "unlock": {
         const { ok, notices } = this.#table.unlock(id, message.name, message.rollback);
-        this.#deliver(notices);
+        this.#deliver(notices, this.#lastReadAt);
         this.#reschedule();
         return ok;
       }
@@ -255,47 +267,52 @@ export class DaemonServer {
     return false;
   }
 
-  #deliver(notices: Notice[]): void {
+  /** Sends the notices; `releasedAt` is when the release that caused them was read. */
+  #deliver(notices: Notice[], releasedAt?: number): void {
     for (const notice of notices) {
       const stream = this.#streams.get(notice.conn);
       if (stream === undefined) continue;
-      this.#send(stream, {
-        kind: "lockAnswer",
-        step: 24,
-        rc: notice.rc,
-        ...(notice.element === undefined ? {} : { element: notice.element }),
-      });
+      this.#send(stream, 24, notice.rc, notice.element);
+      if (this.#tracesHandOffs && releasedAt !== undefined) {
+        const micros = Math.round((performance.now() - releasedAt) * 1000);
+        this.#tracer.trace(
+          TraceModule.LOCKER,
+          `hand-off: connection ${notice.conn} granted ${micros} µs after the release was read`,
+        );
+      }
     }
   }
 
-  #send(stream: MessageStream, message: Message): void {
+  /** Sends a lock answer: the first (step 16, with the daemon's id) or a later one (24). */
+  #send(stream: MessageStream, step: 16 | 24, rc: number, element: string | undefined): void {
+    let bytes = element === undefined ? this.#answers.get(step * 1024 + rc) : undefined;
+    if (bytes === undefined) {
+      const answer: LockAnswer = {
+        kind: "lockAnswer",
+        step,
+        ...(step === 16 ? { peerId: this.#peerId } : {}),
+        rc,
+        ...(element === undefined ? {} : { element }),
+      };
+      bytes = encodeMessage(answer);
+      if (element === undefined) this.#answers.set(step * 1024 + rc, bytes);
+    }
     // A failed write means the peer is gone; its read loop sees that and cleans up.
-    stream.write(message).catch(() => {});
+    stream.writeBytes(bytes).catch(() => {});
   }
 
-  /** Re-arms the two timers: the lock table's next deadline and the idle exit. */
+  /** Sets the two alarms: the lock table's next deadline and the idle exit. */
   #reschedule(): void {
     if (this.#stopping) return;
-    const deadline = this.#table.nextDeadline();
-    if (deadline !== this.#tickAt) {
-      clearTimeout(this.#tickTimer);
-      this.#tickAt = deadline;
-      this.#tickTimer = deadline === undefined ? undefined : setTimeout(() => {
-        this.#tickAt = undefined;
-        this.#tickTimer = undefined;
-        this.#deliver(this.#table.tick());
-        this.#reschedule();
-      }, Math.max(0, deadline - this.#now()));
-    }
+    this.#tickAlarm.set(this.#table.nextDeadline());
     const idle = this.#lifespan >= 0 && this.#streams.size === 0 && this.#table.isEmpty;
     if (!idle) {
-      clearTimeout(this.#idleTimer);
-      this.#idleTimer = undefined;
-    } else if (this.#idleTimer === undefined) {
-      const wait = this.#hadClient
-        ? this.#lifespan
-        : Math.max(this.#lifespan, FIRST_CLIENT_GRACE_MS);
-      this.#idleTimer = setTimeout(() => this.stop(), wait);
+      this.#idleSince = undefined;
+      this.#idleAlarm.set(undefined);
+      return;
     }
+    this.#idleSince ??= this.#now();
+    const wait = this.#hadClient ? this.#lifespan : Math.max(this.#lifespan, FIRST_CLIENT_GRACE_MS);
+    this.#idleAlarm.set(this.#idleSince + wait);
   }
 }

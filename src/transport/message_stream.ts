@@ -16,9 +16,13 @@ const READ_CHUNK_BYTES = 512;
 export class MessageStream {
   readonly conn: StreamConn;
   #framer: MessageFramer;
+  /** Messages framed but not yet returned: `#ready[#next]` onwards. */
   #ready: Uint8Array[] = [];
+  #next = 0;
   #buffer = new Uint8Array(READ_CHUNK_BYTES);
-  #writing: Promise<void> = Promise.resolve();
+  /** Writes not yet handed to the kernel, and the promise that settles after the last one. */
+  #writesInFlight = 0;
+  #lastWrite: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(conn: StreamConn, maxMessageBytes: number) {
@@ -32,7 +36,7 @@ export class MessageStream {
    * connection's own errors (reset, closed) as they are.
    */
   async read(): Promise<Message | null> {
-    while (this.#ready.length === 0) {
+    while (this.#next === this.#ready.length) {
       const n = await this.conn.read(this.#buffer);
       if (n === null) {
         if (this.#framer.pendingBytes > 0) {
@@ -40,23 +44,36 @@ export class MessageStream {
         }
         return null;
       }
-      this.#ready.push(...this.#framer.push(this.#buffer.subarray(0, n)));
+      this.#ready = this.#framer.push(this.#buffer.subarray(0, n));
+      this.#next = 0;
     }
-    return decodeMessage(this.#ready.shift()!);
+    return decodeMessage(this.#ready[this.#next++]!);
   }
 
   /** Sends one message as one buffer; resolves when it has been handed to the kernel. */
   write(message: Message): Promise<void> {
-    const bytes = encodeMessage(message);
-    const done = this.#writing.then(() => writeAll(this.conn, bytes));
+    return this.writeBytes(encodeMessage(message));
+  }
+
+  /**
+   * Sends the bytes of whole messages. With no write in flight they go to the connection at once,
+   * within this call, not in a later turn: a hand-off reaches the kernel in the event-loop turn
+   * that decided it.
+   */
+  writeBytes(bytes: Uint8Array): Promise<void> {
+    const done = this.#writesInFlight === 0
+      ? writeAll(this.conn, bytes)
+      : this.#lastWrite.then(() => writeAll(this.conn, bytes));
+    this.#writesInFlight++;
     // A failed write must not poison later writes' ordering chain; the caller sees the error.
-    this.#writing = done.catch(() => {});
+    const settled = () => void this.#writesInFlight--;
+    this.#lastWrite = done.then(settled, settled);
     return done;
   }
 
   /** Half-closes: tells the peer no more messages follow. Errors (peer gone) are ignored. */
   async closeWrite(): Promise<void> {
-    await this.#writing;
+    await this.#lastWrite;
     try {
       await this.conn.closeWrite();
     } catch {

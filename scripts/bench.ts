@@ -1,0 +1,138 @@
+/**
+ * flom's performance figures, each next to its floor (what Deno itself costs for the same work)
+ * or baseline, measured in this run, with the ratio and the target (README, "Performance").
+ * Usage: deno run -A scripts/bench.ts [--quick]
+ */
+import { cpuPerPair, LOADS } from "./bench/cpu.ts";
+import { measureCli } from "./bench/cli.ts";
+import { measureHandOffs, tracedHandOffs } from "./bench/handoff.ts";
+import { type MeasuredProcess, startDaemon, startFloorServer } from "./bench/processes.ts";
+import { drainWaiters, type HeldLevel, measureHeld } from "./bench/scale.ts";
+import { median, quantile } from "./bench/stats.ts";
+import { type Figure, formatTable, ratioFigure } from "./bench/table.ts";
+
+const quick = Deno.args.includes("--quick");
+const PAIRS = quick ? 3000 : 20000;
+// Floor and flom alternate this many times per load; the median of each is reported.
+const ROUNDS = quick ? 1 : 3;
+const CLI_RUNS = quick ? 10 : 40;
+const HAND_OFFS = quick ? 500 : 3000;
+const HELD_LEVELS = quick ? [1000, 2000, 4000] : [5000, 10000, 19000];
+const WAITERS = quick ? 500 : 1000;
+
+const dir = Deno.makeTempDirSync({ prefix: "flombench" });
+const figures: Figure[] = [];
+const progress = (line: string) => console.error(`bench: ${line}`);
+
+async function withServers<T>(
+  run: (servers: { flom: MeasuredProcess; floor: MeasuredProcess }) => Promise<T>,
+  trace?: string,
+): Promise<T> {
+  const tag = crypto.randomUUID().slice(0, 8);
+  await using flom = await startDaemon(
+    `${dir}/flom${tag}`,
+    trace === undefined ? {} : { trace: { file: trace, mask: "0x100" } },
+  );
+  await using floor = await startFloorServer(`${dir}/floor${tag}`);
+  return await run({ flom, floor });
+}
+
+try {
+  progress("daemon CPU per lock + unlock pair");
+  await withServers(async ({ flom, floor }) => {
+    for (const load of LOADS) {
+      const samples = { flom: [] as number[], floor: [] as number[] };
+      for (let round = 0; round < ROUNDS; round++) {
+        samples.floor.push((await cpuPerPair(floor, load, PAIRS)).microseconds);
+        samples.flom.push((await cpuPerPair(flom, load, PAIRS)).microseconds);
+      }
+      figures.push(
+        ratioFigure(
+          `daemon CPU per pair, ${load.label}`,
+          median(samples.flom),
+          median(samples.floor),
+          "µs",
+          1.3,
+        ),
+      );
+    }
+  });
+
+  progress("CLI wall time");
+  await withServers(async ({ flom }) => {
+    const cli = await measureCli(flom.socket, CLI_RUNS);
+    figures.push(
+      ratioFigure("`flom -r R -- true`, daemon running", cli.flom, cli.floor, "ms", 1.25),
+    );
+  });
+
+  progress("hand-off latency");
+  const trace = `${dir}/handoff.trace`;
+  const clientView = await withServers(
+    ({ flom }) => measureHandOffs(flom.socket, HAND_OFFS),
+    trace,
+  );
+  const daemonView = tracedHandOffs(Deno.readTextFileSync(trace));
+  for (const [view, values] of [["daemon", daemonView], ["client", clientView]] as const) {
+    const limits = view === "daemon" ? [100, 1000] : [undefined, undefined];
+    for (
+      const [label, fraction, limit] of [["p50", 0.5, limits[0]], ["p99", 0.99, limits[1]]] as const
+    ) {
+      const value = quantile(values, fraction);
+      figures.push({
+        name: `hand-off ${label}, ${view} view (${values.length} hand-offs)`,
+        flom: value,
+        unit: "µs",
+        target: limit === undefined ? "reported" : `≤ ${limit} µs`,
+        met: limit === undefined || value <= limit,
+      });
+    }
+  }
+
+  progress("held locks");
+  const held = await withServers(async ({ flom, floor }) => ({
+    floor: await measureHeld(floor, HELD_LEVELS),
+    flom: await measureHeld(flom, HELD_LEVELS),
+  }));
+  const slope = (levels: HeldLevel[]) =>
+    (levels.at(-1)!.residentKiB - levels[0]!.residentKiB) / (levels.at(-1)!.held - levels[0]!.held);
+  figures.push(
+    ratioFigure("memory per held lock (slope)", slope(held.flom), slope(held.floor), "KiB", 1.3),
+  );
+  for (const level of held.flom) {
+    figures.push({
+      name: `${level.held} held locks: resident memory; new client's -o 0 answer`,
+      flom: level.residentKiB / 1024,
+      unit: `MiB; ${level.probeMs.toFixed(2)} ms`,
+      target: "answer < 10 ms",
+      met: level.probeMs < 10,
+    });
+  }
+  const last = held.flom.at(-1)!;
+  figures.push({
+    name: "100,000 held locks, projected from the slope",
+    flom: (last.residentKiB + (100_000 - last.held) * slope(held.flom)) / 1024,
+    unit: "MiB",
+    target: "reported",
+    met: true,
+  });
+
+  progress("draining waiters");
+  const drains = await withServers(async ({ flom }) => ({
+    small: await drainWaiters(flom.socket, WAITERS),
+    large: await drainWaiters(flom.socket, WAITERS * 10),
+  }));
+  figures.push({
+    name: `drain ${WAITERS * 10} waiters vs 10 × drain ${WAITERS}` +
+      (drains.small.fifo && drains.large.fifo ? ", FIFO" : ", NOT FIFO"),
+    flom: drains.large.ms,
+    floor: drains.small.ms * 10,
+    unit: "ms",
+    target: "≤ 2× baseline, FIFO",
+    met: drains.large.ms <= 2 * drains.small.ms * 10 && drains.small.fifo && drains.large.fifo,
+  });
+} finally {
+  Deno.removeSync(dir, { recursive: true });
+}
+
+console.log(formatTable(figures));
