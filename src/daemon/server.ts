@@ -2,7 +2,7 @@ import { encodeMessage } from "../protocol/codec.ts";
 import { type LockAnswer, MAX_DAEMON_MESSAGE_BYTES, type Message } from "../protocol/messages.ts";
 import { RC } from "../protocol/return_codes.ts";
 import { type ConnId, LockTable, type Notice } from "../resources/lock_table.ts";
-import { MessageStream } from "../transport/message_stream.ts";
+import { type MessageHandler, MessageStream } from "../transport/message_stream.ts";
 import type { StreamConn, StreamListener } from "../transport/stream_conn.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import { NO_SYSLOG, Severity, type SyslogWriter } from "../trace/syslog.ts";
@@ -40,6 +40,32 @@ const FINAL_REFUSALS: ReadonlySet<number> = new Set([
   RC.INVALID_TIMESTAMP_FORMAT,
 ]);
 
+/** What a served connection reports to its server. */
+interface ConnectionEvents {
+  message(connection: ServedConnection, message: Message): boolean;
+  end(connection: ServedConnection, error: unknown): void;
+}
+
+/** One client connection of the daemon: what the server knows of it while it reads. */
+class ServedConnection implements MessageHandler {
+  /** Whether a lock request came: a shutdown request is honoured only before one. */
+  lockSeen = false;
+
+  constructor(
+    readonly id: ConnId,
+    readonly stream: MessageStream,
+    readonly events: ConnectionEvents,
+  ) {}
+
+  onMessage(message: Message): boolean {
+    return this.events.message(this, message);
+  }
+
+  onEnd(error?: unknown): void {
+    this.events.end(this, error);
+  }
+}
+
 /**
  * The lock daemon: accepts connections on one listener, frames and decodes their messages,
  * lets the LockTable decide, and sends the answers. One bad connection is closed alone and its
@@ -54,7 +80,12 @@ export class DaemonServer {
   #checkPeerId: boolean;
   #tracer: Tracer;
   #syslog: SyslogWriter;
-  #streams = new Map<ConnId, MessageStream>();
+  #connections = new Map<ConnId, ServedConnection>();
+  // Made once: a connection refers to them instead of holding closures of its own.
+  #connectionEvents: ConnectionEvents = {
+    message: (connection, message) => this.#onMessage(connection, message),
+    end: (connection, error) => this.#onEnd(connection, error),
+  };
   #nextConnId = 1;
   #hadClient = false;
   #stopping = false;
@@ -110,7 +141,7 @@ export class DaemonServer {
     } catch {
       // Already closed.
     }
-    for (const stream of this.#streams.values()) stream.close();
+    for (const connection of this.#connections.values()) connection.stream.close();
     this.#stopped.resolve();
   }
 
@@ -136,10 +167,14 @@ export class DaemonServer {
     }
   }
 
-  async #serveConnection(conn: StreamConn): Promise<void> {
-    const id = this.#nextConnId++;
-    const stream = new MessageStream(conn, MAX_DAEMON_MESSAGE_BYTES);
-    this.#streams.set(id, stream);
+  /** Serves one connection until it ends. */
+  #serveConnection(conn: StreamConn): void {
+    const connection = new ServedConnection(
+      this.#nextConnId++,
+      new MessageStream(conn, MAX_DAEMON_MESSAGE_BYTES),
+      this.#connectionEvents,
+    );
+    this.#connections.set(connection.id, connection);
     this.#hadClient = true;
     const certificate = conn.peerCertificateFields?.();
     if (certificate !== undefined) {
@@ -153,27 +188,31 @@ export class DaemonServer {
       );
     }
     this.#reschedule();
-    let lockSeen = false;
-    try {
-      for (;;) {
-        const message = await stream.read();
-        if (this.#tracesHandOffs) this.#lastReadAt = performance.now();
-        if (message === null || this.#stopping) break;
-        if (message.kind === "lock") lockSeen = true;
-        if (!this.#handle(id, stream, message, lockSeen)) break;
-      }
-    } catch (error) {
-      if (this.#tracesHandOffs) this.#lastReadAt = performance.now();
+    connection.stream.pump(connection);
+  }
+
+  #onMessage(connection: ServedConnection, message: Message): boolean {
+    if (this.#tracesHandOffs) this.#lastReadAt = performance.now();
+    if (this.#stopping) return false;
+    if (message.kind === "lock") connection.lockSeen = true;
+    return this.#handle(connection.id, connection.stream, message, connection.lockSeen);
+  }
+
+  #onEnd(connection: ServedConnection, error: unknown): void {
+    if (this.#tracesHandOffs) this.#lastReadAt = performance.now();
+    if (error !== undefined) {
       // Malformed, oversized or truncated input, or a broken connection: this client alone
-      // is dropped below.
-      this.#tracer.trace(TraceModule.CONNS, `connection ${id} closed: ${String(error)}`);
-    } finally {
-      this.#streams.delete(id);
-      stream.close();
-      if (!this.#stopping) {
-        this.#deliver(this.#table.drop(id), this.#lastReadAt);
-        this.#reschedule();
-      }
+      // is dropped.
+      this.#tracer.trace(
+        TraceModule.CONNS,
+        `connection ${connection.id} closed: ${String(error)}`,
+      );
+    }
+    this.#connections.delete(connection.id);
+    connection.stream.close();
+    if (!this.#stopping) {
+      this.#deliver(this.#table.drop(connection.id), this.#lastReadAt);
+      this.#reschedule();
     }
   }
 
@@ -270,9 +309,9 @@ export class DaemonServer {
   /** Sends the notices; `releasedAt` is when the release that caused them was read. */
   #deliver(notices: Notice[], releasedAt?: number): void {
     for (const notice of notices) {
-      const stream = this.#streams.get(notice.conn);
-      if (stream === undefined) continue;
-      this.#send(stream, 24, notice.rc, notice.element);
+      const connection = this.#connections.get(notice.conn);
+      if (connection === undefined) continue;
+      this.#send(connection.stream, 24, notice.rc, notice.element);
       if (this.#tracesHandOffs && releasedAt !== undefined) {
         const micros = Math.round((performance.now() - releasedAt) * 1000);
         this.#tracer.trace(
@@ -305,7 +344,7 @@ export class DaemonServer {
   #reschedule(): void {
     if (this.#stopping) return;
     this.#tickAlarm.set(this.#table.nextDeadline());
-    const idle = this.#lifespan >= 0 && this.#streams.size === 0 && this.#table.isEmpty;
+    const idle = this.#lifespan >= 0 && this.#connections.size === 0 && this.#table.isEmpty;
     if (!idle) {
       this.#idleSince = undefined;
       this.#idleAlarm.set(undefined);

@@ -8,6 +8,19 @@ import { type StreamConn, writeAll } from "./stream_conn.ts";
 // enforces the real per-message limit. Every idle connection of a daemon holds one.
 const READ_CHUNK_BYTES = 512;
 
+const NOTHING_FRAMED: readonly Uint8Array[] = [];
+
+/** Receives the messages of a stream that `MessageStream.pump` reads. */
+export interface MessageHandler {
+  /** One message; returns false to stop reading. */
+  onMessage(message: Message): boolean;
+  /**
+   * Reading has ended, once: at the end of the stream or when `onMessage` returned false (no
+   * `error`), or because of an error (as `MessageStream.read` throws).
+   */
+  onEnd(error?: unknown): void;
+}
+
 /**
  * A stream of framed protocol messages over one connection, for both sides. Reads never consume
  * more than they frame, so pipelined messages are never lost; writes are serialised so that
@@ -17,12 +30,12 @@ export class MessageStream {
   readonly conn: StreamConn;
   #framer: MessageFramer;
   /** Messages framed but not yet returned: `#ready[#next]` onwards. */
-  #ready: Uint8Array[] = [];
+  #ready: readonly Uint8Array[] = NOTHING_FRAMED;
   #next = 0;
   #buffer = new Uint8Array(READ_CHUNK_BYTES);
   /** Writes not yet handed to the kernel, and the promise that settles after the last one. */
   #writesInFlight = 0;
-  #lastWrite: Promise<void> = Promise.resolve();
+  #lastWrite: Promise<void> | undefined;
   #closed = false;
 
   constructor(conn: StreamConn, maxMessageBytes: number) {
@@ -37,17 +50,52 @@ export class MessageStream {
    */
   async read(): Promise<Message | null> {
     while (this.#next === this.#ready.length) {
-      const n = await this.conn.read(this.#buffer);
-      if (n === null) {
-        if (this.#framer.pendingBytes > 0) {
-          throw new ProtocolError(RC.RECV_ERROR, "connection closed in the middle of a message");
+      if (!this.#frame(await this.conn.read(this.#buffer))) return null;
+    }
+    return this.#take();
+  }
+
+  /**
+   * Reads until the end of the stream, handing each message to `handler`. While it waits, a
+   * connection costs its pending read and this one suspended call, no closure or promise chain
+   * of its own: a daemon holds thousands of connections.
+   */
+  async pump(handler: MessageHandler): Promise<void> {
+    let failure: unknown;
+    try {
+      reading: for (;;) {
+        while (this.#next < this.#ready.length) {
+          if (!handler.onMessage(this.#take())) break reading;
         }
-        return null;
+        if (!this.#frame(await this.conn.read(this.#buffer))) break;
       }
-      this.#ready = this.#framer.push(this.#buffer.subarray(0, n));
+    } catch (error) {
+      failure = error;
+    }
+    handler.onEnd(failure);
+  }
+
+  /** Frames the `n` bytes just read into the buffer; false at a clean end of stream. */
+  #frame(n: number | null): boolean {
+    if (n === null) {
+      if (this.#framer.pendingBytes > 0) {
+        throw new ProtocolError(RC.RECV_ERROR, "connection closed in the middle of a message");
+      }
+      return false;
+    }
+    this.#ready = this.#framer.push(this.#buffer.subarray(0, n));
+    this.#next = 0;
+    return true;
+  }
+
+  /** Decodes the next framed message; the consumed bytes are not kept. */
+  #take(): Message {
+    const bytes = this.#ready[this.#next++]!;
+    if (this.#next === this.#ready.length) {
+      this.#ready = NOTHING_FRAMED;
       this.#next = 0;
     }
-    return decodeMessage(this.#ready[this.#next++]!);
+    return decodeMessage(bytes);
   }
 
   /** Sends one message as one buffer; resolves when it has been handed to the kernel. */
@@ -61,12 +109,14 @@ export class MessageStream {
    * that decided it.
    */
   writeBytes(bytes: Uint8Array): Promise<void> {
-    const done = this.#writesInFlight === 0
+    const done = this.#lastWrite === undefined
       ? writeAll(this.conn, bytes)
       : this.#lastWrite.then(() => writeAll(this.conn, bytes));
     this.#writesInFlight++;
     // A failed write must not poison later writes' ordering chain; the caller sees the error.
-    const settled = () => void this.#writesInFlight--;
+    const settled = () => {
+      if (--this.#writesInFlight === 0) this.#lastWrite = undefined;
+    };
     this.#lastWrite = done.then(settled, settled);
     return done;
   }
