@@ -73,13 +73,22 @@ export async function startDaemon(socket: string, options: StartOptions = {}) {
   return new MeasuredProcess(child, socket);
 }
 
-/** Starts the floor server (scripts/bench/floor_server.ts) on `socket`. */
+/**
+ * Starts the floor server (scripts/bench/floor_server.ts) on `socket`; `queue`: the exclusive
+ * lock's floor, which queues.
+ */
 export async function startFloorServer(
   socket: string,
-  denoFlags: string[] = [],
+  options: { queue?: boolean; denoFlags?: string[] } = {},
 ): Promise<MeasuredProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [...DENO_RUN, ...denoFlags, `${ROOT}scripts/bench/floor_server.ts`, socket],
+    args: [
+      ...DENO_RUN,
+      ...(options.denoFlags ?? []),
+      `${ROOT}scripts/bench/floor_server.ts`,
+      socket,
+      ...(options.queue ? ["--queue"] : []),
+    ],
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",

@@ -104,8 +104,13 @@ function escapeValue(value: string): string {
   return value.replace(/[&<"]/g, (char) => ESCAPES[char] ?? char);
 }
 
+// Clients repeat their requests byte for byte (a program locks and unlocks the same names over
+// and over): a daemon reads each distinct text once, then looks it up. Bounded: emptied when full.
+const DECODED_LIMIT = 1024;
+const decoded = new Map<string, Readonly<Message>>();
+
 /**
- * Reads one message.
+ * Reads one message. The result is frozen: the same text gives the same object.
  *
  * @throws {ProtocolError} `RC.MSG_DESERIALIZE_ERROR` for bytes that are not one well-formed
  * `<msg>` document (or hold a non-integer number or invalid base64 name),
@@ -119,9 +124,14 @@ export function decodeMessage(bytes: Uint8Array): Message {
   } catch {
     throw malformed("invalid UTF-8");
   }
+  const known = decoded.get(text);
+  if (known !== undefined) return known;
   // GLib's UTF-8 validation stops at a NUL byte.
   if (text.includes("\0")) throw malformed("NUL byte");
-  return interpret(parseDocument(text));
+  const message = Object.freeze(interpret(parseDocument(text)));
+  if (decoded.size === DECODED_LIMIT) decoded.clear();
+  decoded.set(text, message);
+  return message;
 }
 
 type Attributes = ReadonlyMap<string, string>;

@@ -590,3 +590,12 @@ Deno.test("decodeMessage() throws nothing but ProtocolError on garbage", () => {
     }
   }
 });
+
+Deno.test("decodeMessage() reads a repeated text once: the same frozen message", () => {
+  const bytes = encodeMessage({ kind: "unlock", name: "repeated", rollback: false });
+  const first = decodeMessage(bytes);
+  const second = decodeMessage(bytes.slice());
+  assert.strictEqual(second, first);
+  assert.ok(Object.isFrozen(first));
+  assert.deepEqual(first, { kind: "unlock", name: "repeated", rollback: false });
+});

@@ -27,7 +27,8 @@ export class MessageFramer {
 
   /**
    * Appends bytes; returns every complete message (each ending with `</msg>`, the terminator
-   * included), in order. Bytes after the last terminator are kept for the next call.
+   * included), in order. Bytes after the last terminator are kept for the next call. A message
+   * that lies wholly in `chunk` is a view of it, not a copy: read it before `chunk` changes.
    *
    * @throws {ProtocolError} `RC.BUFFER_OVERFLOW` as soon as the pending, unterminated part
    * exceeds `maxBytes` (a message longer than `maxBytes`, terminator included, is refused).
@@ -48,12 +49,14 @@ export class MessageFramer {
         );
       }
       if (this.#matched === TERMINATOR.length) {
-        const message = new Uint8Array(length);
-        if (this.#pending !== undefined) {
-          message.set(this.#pending.subarray(0, this.#pendingLength));
+        if (this.#pendingLength === 0) {
+          messages.push(chunk.subarray(start, i + 1));
+        } else {
+          const message = new Uint8Array(length);
+          message.set(this.#pending!.subarray(0, this.#pendingLength));
+          message.set(chunk.subarray(start, i + 1), this.#pendingLength);
+          messages.push(message);
         }
-        message.set(chunk.subarray(start, i + 1), this.#pendingLength);
-        messages.push(message);
         this.#pendingLength = 0;
         this.#matched = 0;
         start = i + 1;

@@ -70,12 +70,18 @@ Deno.test("MessageFramer.push() keeps stray bytes as the start of the next messa
   assert.deepEqual(decodeMessage(messages[1] ?? new Uint8Array()), { kind: "discover" });
 });
 
-Deno.test("MessageFramer.push() returns copies, not views of the chunk", () => {
+Deno.test("MessageFramer.push() returns a view of a message within the chunk, a copy of one across chunks", () => {
   const framer = new MessageFramer(MAX_DAEMON_MESSAGE_BYTES);
   const chunk = utf8.encode(DISCOVER);
-  const [message] = framer.push(chunk);
-  chunk.fill(0);
-  assert.equal(text.decode(message), DISCOVER);
+  const [whole] = framer.push(chunk);
+  assert.equal(whole?.buffer, chunk.buffer);
+  const first = utf8.encode(DISCOVER.slice(0, 10));
+  const second = utf8.encode(DISCOVER.slice(10));
+  assert.deepEqual(framer.push(first), []);
+  const [joined] = framer.push(second);
+  first.fill(0);
+  second.fill(0);
+  assert.equal(text.decode(joined), DISCOVER);
 });
 
 Deno.test("MessageFramer.push() accepts a message of exactly the limit", () => {

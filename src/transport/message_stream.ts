@@ -32,15 +32,25 @@ export class MessageStream {
   /** Messages framed but not yet returned: `#ready[#next]` onwards. */
   #ready: readonly Uint8Array[] = NOTHING_FRAMED;
   #next = 0;
-  #buffer = new Uint8Array(READ_CHUNK_BYTES);
+  #buffer: Uint8Array;
   /** Writes not yet handed to the kernel, and the promise that settles after the last one. */
   #writesInFlight = 0;
   #lastWrite: Promise<void> | undefined;
   #closed = false;
 
-  constructor(conn: StreamConn, maxMessageBytes: number) {
+  /**
+   * `readBuffer` (at least 512 bytes) may come from a stream that has ended, to save the
+   * allocation: a daemon recycles them (see `readBuffer`).
+   */
+  constructor(conn: StreamConn, maxMessageBytes: number, readBuffer?: Uint8Array) {
     this.conn = conn;
     this.#framer = new MessageFramer(maxMessageBytes);
+    this.#buffer = readBuffer ?? new Uint8Array(READ_CHUNK_BYTES);
+  }
+
+  /** The buffer reads go to: free for another stream once reading has ended. */
+  get readBuffer(): Uint8Array {
+    return this.#buffer;
   }
 
   /**
