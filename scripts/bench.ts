@@ -39,24 +39,32 @@ async function withServers<T>(
 
 try {
   progress("daemon CPU per lock + unlock pair");
-  await withServers(async ({ flom, floor }) => {
+  {
+    await using flom = await startDaemon(`${dir}/cpuflom`);
+    await using canned = await startFloorServer(`${dir}/cpucanned`);
+    await using queueing = await startFloorServer(`${dir}/cpuqueueing`, { queue: true });
+    const floors = { canned, queueing };
     for (const load of LOADS) {
-      const samples = { flom: [] as number[], floor: [] as number[] };
+      const samples = { flom: [] as number[], canned: [] as number[], queueing: [] as number[] };
       for (let round = 0; round < ROUNDS; round++) {
-        samples.floor.push((await cpuPerPair(floor, load, PAIRS)).microseconds);
+        for (const kind of load.floors) {
+          samples[kind].push((await cpuPerPair(floors[kind], load, PAIRS)).microseconds);
+        }
         samples.flom.push((await cpuPerPair(flom, load, PAIRS)).microseconds);
       }
-      figures.push(
-        ratioFigure(
-          `daemon CPU per pair, ${load.label}`,
-          median(samples.flom),
-          median(samples.floor),
-          "µs",
-          1.3,
-        ),
-      );
+      for (const kind of load.floors) {
+        figures.push(
+          ratioFigure(
+            `daemon CPU per pair, ${load.label}` + (kind === "queueing" ? " (queueing floor)" : ""),
+            median(samples.flom),
+            median(samples[kind]),
+            "µs",
+            1.3,
+          ),
+        );
+      }
     }
-  });
+  }
 
   progress("CLI wall time");
   await withServers(async ({ flom }) => {

@@ -6,33 +6,52 @@ import { LockMode } from "../../src/resources/lock_mode.ts";
 import { runPairs } from "./load.ts";
 import type { MeasuredProcess } from "./processes.ts";
 
+/** Which floor server a load is compared with (scripts/bench/floor_server.ts). */
+export type FloorKind = "canned" | "queueing";
+
 /** A load: how many concurrent clients, on which names, in which mode. */
 export interface Load {
   label: string;
   clients: number;
   names: string[];
   mode: LockMode;
+  /**
+   * The floors to compare with: the canned grant always; the queueing floor too where clients
+   * contend for one exclusive lock, whose waiters take a second answer and a hand-off each.
+   */
+  floors: FloorKind[];
 }
 
+const ONE_RESOURCE = ["bench"];
+
 export const LOADS: Load[] = [
-  { label: "1 client", clients: 1, names: ["bench"], mode: LockMode.Exclusive },
+  {
+    label: "1 client",
+    clients: 1,
+    names: ONE_RESOURCE,
+    mode: LockMode.Exclusive,
+    floors: ["canned"],
+  },
   {
     label: "16 clients, one resource, EX",
     clients: 16,
-    names: ["bench"],
+    names: ONE_RESOURCE,
     mode: LockMode.Exclusive,
+    floors: ["canned", "queueing"],
   },
   {
     label: "16 clients, one resource, PR",
     clients: 16,
-    names: ["bench"],
+    names: ONE_RESOURCE,
     mode: LockMode.ProtectedRead,
+    floors: ["canned"],
   },
   {
     label: "64 clients, distinct resources",
     clients: 64,
     names: Array.from({ length: 64 }, (_, i) => `bench${i}`),
     mode: LockMode.Exclusive,
+    floors: ["canned"],
   },
 ];
 

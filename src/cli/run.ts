@@ -1,8 +1,7 @@
-import { currentAccount } from "../client/account.ts";
+import type { Account } from "../client/account.ts";
 import { connectDaemon, SocketOwnerError } from "../client/connect.ts";
 import { ClientError } from "../client/client_error.ts";
 import { lockRequestOf, LockSession } from "../client/lock_session.ts";
-import { requestShutdown } from "../client/shutdown.ts";
 import { checkSettings } from "../config/check.ts";
 import { ConfigError } from "../config/layer.ts";
 import { loadSettings } from "../config/load.ts";
@@ -13,13 +12,9 @@ import { RC, strerror } from "../protocol/return_codes.ts";
 import { readUniqueId, UNIQUE_ID_FILES } from "../transport/unique_id.ts";
 import type { Tracer } from "../trace/trace.ts";
 import { openTracer } from "../trace/trace_file.ts";
-import { formatSettingsDump } from "./dump.ts";
 import { EXIT } from "./exit_status.ts";
-import { helpText, versionText } from "./help.ts";
 import { type CommandLine, parseCommandLine, UsageError } from "./options.ts";
-import { signalListText } from "./signals.ts";
 import { unsupportedFeature } from "./unsupported.ts";
-import { VERSION } from "./version.ts";
 
 /** Where the CLI writes; injected by tests of `run`. */
 export interface Console {
@@ -48,10 +43,17 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
   }
   for (const warning of cli.warnings) console.err(`${warning}\n`);
   if (cli.help) {
+    const { helpText } = await import("./help.ts");
     console.out(helpText());
     return EXIT.OK;
   }
   if (cli.version || cli.signalList) {
+    // What only these options print stays off the lock path's start-up.
+    const [{ versionText }, { VERSION }, { signalListText }] = await Promise.all([
+      import("./help.ts"),
+      import("./version.ts"),
+      import("./signals.ts"),
+    ]);
     if (cli.version) console.out(versionText(VERSION));
     if (cli.signalList) console.out(signalListText());
     return EXIT.OK;
@@ -69,8 +71,9 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
   let settings: Settings;
   let privateSocket: boolean;
   // Read once, and only when needed: without HOME, or for the default socket.
-  let account: ReturnType<typeof currentAccount> | undefined;
-  const accountOnce = () => account ??= currentAccount();
+  let account: Promise<Account> | undefined;
+  const accountOnce = () =>
+    account ??= import("../client/account.ts").then(({ currentAccount }) => currentAccount());
   try {
     const loaded = await loadSettings({
       home: Deno.env.get("HOME") ?? (await accountOnce()).home,
@@ -78,7 +81,10 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
       overrides: cli.overrides,
     });
     for (const warning of loaded.warnings) console.err(`${warning}\n`);
-    if (loaded.settings.verbose) console.out(formatSettingsDump(loaded.settings));
+    if (loaded.settings.verbose) {
+      const { formatSettingsDump } = await import("./dump.ts");
+      console.out(formatSettingsDump(loaded.settings));
+    }
     const unsupported = unsupportedFeature(loaded.settings, cli);
     if (unsupported !== undefined) {
       console.err(`${unsupported}\n`);
@@ -136,6 +142,7 @@ async function shutdown(
       tracer,
       ...verboseOf(settings, console),
     });
+    const { requestShutdown } = await import("../client/shutdown.ts");
     await requestShutdown(conn, { immediate, peerId: readUniqueId() ?? "" });
     return EXIT.OK;
   } catch (error) {

@@ -12,7 +12,6 @@ import { ClientError } from "./client_error.ts";
 import type { StreamConn } from "../transport/stream_conn.ts";
 import { TlsError } from "../transport/tls_error.ts";
 import { tlsFilesOf } from "../transport/tls_files.ts";
-import { launchDaemon } from "./launch_daemon.ts";
 
 /** The per-user socket belongs to another user; see checkOwner. */
 export class SocketOwnerError extends Error {
@@ -144,6 +143,8 @@ async function startDaemon(options: ConnectOptions, tracer: Tracer): Promise<str
     throw new ClientError(RC.CONNECT_ERROR, "no daemon answers");
   }
   tracer.trace(TraceModule.CLIENT, "flom_client_connect: starting a new daemon");
+  // Only the first client of a daemon needs to know how to start one.
+  const { launchDaemon } = await import("./launch_daemon.ts");
   const report = await launchDaemon(
     { settings: options.settings, privateSocket: options.privateSocket },
     options.argv,

@@ -1,6 +1,5 @@
 import { errorMessage } from "../protocol/return_codes.ts";
 import { applyConfigFile, ConfigError, invalidConfigFile, SETTING_KEYS } from "./layer.ts";
-import { ConfigSyntaxError, parseKeyFile } from "./keyfile.ts";
 import { defaultSettings, type Settings } from "./settings.ts";
 import { hasIpv6Address } from "../transport/network_interface.ts";
 
@@ -33,7 +32,7 @@ export async function loadSettings(
     ...(sources.configFile === undefined ? [] : [{ path: sources.configFile, required: true }]),
   ];
   for (const { path, required } of files) {
-    const text = await readConfigText(path, required);
+    const text = readConfigText(path, required);
     if (text === undefined) continue;
     warnings.push(...applyConfigFile(settings, await parseConfigText(text, path), path));
   }
@@ -46,9 +45,11 @@ export async function loadSettings(
   return { settings, warnings };
 }
 
-async function readConfigText(path: string, required: boolean): Promise<string | undefined> {
+// Synchronous: a small local file, read before anything else can run, and the asynchronous
+// operation costs a short-lived client more on its first use.
+function readConfigText(path: string, required: boolean): string | undefined {
   try {
-    return await Deno.readTextFile(path);
+    return Deno.readTextFileSync(path);
   } catch (error) {
     if (!required && error instanceof Deno.errors.NotFound) return undefined;
     // Deno's message ends with the operation and the path, which the line already names.
@@ -58,6 +59,8 @@ async function readConfigText(path: string, required: boolean): Promise<string |
 }
 
 async function parseConfigText(text: string, path: string) {
+  // Most hosts have no configuration file: the parsers stay off their start-up path.
+  const { ConfigSyntaxError, parseKeyFile } = await import("./keyfile.ts");
   try {
     if (path.endsWith(".toml")) {
       // TOML support stays off the start-up path of everybody who does not use it.

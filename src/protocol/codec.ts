@@ -15,11 +15,7 @@ import {
   Verb,
 } from "./messages.ts";
 import { ProtocolError, RC } from "./return_codes.ts";
-import { toBase64 } from "./binary_string.ts";
-
-const encoder = new TextEncoder();
-// Fatal and BOM-preserving: GLib refuses invalid UTF-8 and does not skip a byte order mark.
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+import { decodeUtf8, encodeUtf8, toBase64 } from "./binary_string.ts";
 
 /**
  * Returns the bytes the original sends for `message`.
@@ -31,7 +27,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * @throws {RangeError} if a resource name is not a binary string (a char code above 255).
  */
 export function encodeMessage(message: Message): Uint8Array {
-  return encoder.encode(serialize(message));
+  return encodeUtf8(serialize(message));
 }
 
 function serialize(message: Message): string {
@@ -101,6 +97,7 @@ function bit(value: boolean): string {
 const ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", '"': "&quot;" };
 
 function escapeValue(value: string): string {
+  if (!value.includes("&") && !value.includes("<") && !value.includes('"')) return value;
   return value.replace(/[&<"]/g, (char) => ESCAPES[char] ?? char);
 }
 
@@ -120,7 +117,8 @@ const decoded = new Map<string, Readonly<Message>>();
 export function decodeMessage(bytes: Uint8Array): Message {
   let text: string;
   try {
-    text = decoder.decode(bytes);
+    // Fatal and BOM-preserving: GLib refuses invalid UTF-8 and does not skip a byte order mark.
+    text = decodeUtf8(bytes, { fatal: true });
   } catch {
     throw malformed("invalid UTF-8");
   }
@@ -142,21 +140,36 @@ interface Tag {
   attributes: Attributes;
 }
 
-const NAME = String.raw`[\p{L}_:][\p{L}\p{N}._:\-]*`;
-const SPACE = String.raw`[ \t\r\n]`;
-const ATTRIBUTE = String.raw`(${NAME})${SPACE}*=${SPACE}*(?:"([^"<]*)"|'([^'<]*)')`;
-const ATTRIBUTES = new RegExp(ATTRIBUTE, "gu");
-// One token of the document. Processing instructions (such as the XML declaration) and comments
-// match no group: GMarkup passes them over.
-const TOKEN = new RegExp(
-  [
-    String.raw`<(?<start>${NAME})(?<attributes>(?:${SPACE}+${ATTRIBUTE})*)${SPACE}*(?<empty>/?)>`,
-    String.raw`</(?<end>${NAME})${SPACE}*>`,
-    String.raw`<\?[\s\S]*?\?>|<!--[\s\S]*?-->`,
-    String.raw`(?<text>[^<]+)`,
-  ].join("|"),
-  "uy",
-);
+/**
+ * The general tokenizer's expressions, built on first use: building these Unicode-aware
+ * expressions costs milliseconds, which a short-lived client reading the canonical layout (below)
+ * never needs to pay.
+ */
+function generalSyntax(): { token: RegExp; attributes: RegExp } {
+  return syntax ??= buildGeneralSyntax();
+}
+let syntax: { token: RegExp; attributes: RegExp } | undefined;
+
+function buildGeneralSyntax(): { token: RegExp; attributes: RegExp } {
+  const NAME = String.raw`[\p{L}_:][\p{L}\p{N}._:\-]*`;
+  const SPACE = String.raw`[ \t\r\n]`;
+  const ATTRIBUTE = String.raw`(${NAME})${SPACE}*=${SPACE}*(?:"([^"<]*)"|'([^'<]*)')`;
+  return {
+    attributes: new RegExp(ATTRIBUTE, "gu"),
+    // One token of the document. Processing instructions (such as the XML declaration) and
+    // comments match no group: GMarkup passes them over.
+    token: new RegExp(
+      [
+        String
+          .raw`<(?<start>${NAME})(?<attributes>(?:${SPACE}+${ATTRIBUTE})*)${SPACE}*(?<empty>/?)>`,
+        String.raw`</(?<end>${NAME})${SPACE}*>`,
+        String.raw`<\?[\s\S]*?\?>|<!--[\s\S]*?-->`,
+        String.raw`(?<text>[^<]+)`,
+      ].join("|"),
+      "uy",
+    ),
+  };
+}
 const WHITESPACE = /^[ \t\r\n]*$/;
 
 // The exact layout the original (and encodeMessage) writes, in plain ASCII: read without the
@@ -192,10 +205,11 @@ function parseDocument(text: string): Tag[] {
   if (canonical !== undefined) return canonical;
   const tags: Tag[] = [];
   const open: string[] = [];
-  TOKEN.lastIndex = 0;
-  while (TOKEN.lastIndex < text.length) {
-    const position = TOKEN.lastIndex;
-    const groups = TOKEN.exec(text)?.groups;
+  const { token } = generalSyntax();
+  token.lastIndex = 0;
+  while (token.lastIndex < text.length) {
+    const position = token.lastIndex;
+    const groups = token.exec(text)?.groups;
     if (groups === undefined) throw malformed(`unexpected data at character ${position}`);
     if (groups.start !== undefined) {
       if (tags.length > 0 && open.length === 0) throw malformed("data after the root element");
@@ -214,7 +228,7 @@ function parseDocument(text: string): Tag[] {
 
 function parseAttributes(source: string): Attributes {
   const attributes = new Map<string, string>();
-  for (const [, name = "", double, single = ""] of source.matchAll(ATTRIBUTES)) {
+  for (const [, name = "", double, single = ""] of source.matchAll(generalSyntax().attributes)) {
     attributes.set(name, resolveReferences(double ?? single));
   }
   return attributes;
