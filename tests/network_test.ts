@@ -658,6 +658,33 @@ Deno.test({
   assertEquals(served.stdout, "Arrived datagram is 'HELLO'\nSent datagram is 'WELCOME'\n");
 });
 
+Deno.test({
+  name:
+    "--debug-feature ipv6.multicast.client sends HELLO again until a server started later answers",
+  ignore: !NETNS,
+}, async () => {
+  await using net = await TwoHosts.create();
+  await using dir = new NetDir();
+  const group = ["-A", "ff02::7a:1", "-n", IFACE];
+  const client = net.spawn("presanella", [
+    "--debug-feature=ipv6.multicast.client",
+    ...group,
+    "-D",
+    "40",
+    "-I",
+    "250",
+  ], { dir });
+  // The first HELLO has gone out with nobody listening; only a later one can be answered.
+  await client.waitFor(/Sent datagram is 'HELLO'/);
+  const server = net.spawn("mojan", ["--debug-feature=ipv6.multicast.server", ...group], { dir });
+  assertEquals(await client.result(), {
+    code: 0,
+    stdout: "Sent datagram is 'HELLO'\nArrived datagram is 'WELCOME'\n",
+    stderr: "",
+  });
+  assertEquals((await server.result()).code, 0);
+});
+
 function hasSs(): boolean {
   try {
     return new Deno.Command("ss", { args: ["-V"], stdout: "null", stderr: "null" }).outputSync()

@@ -33,8 +33,9 @@ export async function ipv6MulticastServer(
 }
 
 /**
- * Sends HELLO to `-A`/`-P` and prints the answer. Gives up after the discovery attempts times
- * the discovery timeout (the original waits forever).
+ * Sends HELLO to `-A`/`-P` and prints the answer. Sends again every discovery timeout (`-I`)
+ * while no answer has come, so that a server started a moment later still answers, and gives up
+ * after the discovery attempts times the discovery timeout (the original waits forever).
  */
 export async function ipv6MulticastClient(
   settings: Settings,
@@ -48,16 +49,25 @@ export async function ipv6MulticastClient(
     if (settings.networkInterface !== undefined) {
       socket.setMulticastInterface(`::%${settings.networkInterface}`);
     }
-    await send(
-      socket,
-      "HELLO",
-      settings.multicastPort % 65536,
-      withZone(group, settings.networkInterface),
-    );
-    out("Sent datagram is 'HELLO'\n");
+    const hello = () =>
+      send(
+        socket,
+        "HELLO",
+        settings.multicastPort % 65536,
+        withZone(group, settings.networkInterface),
+      );
     const limit = settings.discoveryAttempts * settings.discoveryTimeout;
-    const { data } = await nextDatagram(socket, limit);
-    out(`Arrived datagram is '${data}'\n`);
+    const answer = nextDatagram(socket, limit);
+    answer.catch(() => {}); // awaited below; a failed first send must not leave it unobserved
+    await hello();
+    out("Sent datagram is 'HELLO'\n");
+    const resend = setInterval(() => hello().catch(() => {}), settings.discoveryTimeout);
+    try {
+      const { data } = await answer;
+      out(`Arrived datagram is '${data}'\n`);
+    } finally {
+      clearInterval(resend);
+    }
   } finally {
     socket.close();
   }
