@@ -4,9 +4,16 @@
  * Usage: deno run -A scripts/bench.ts [--quick]
  */
 import { cpuPerPair, LOADS } from "./bench/cpu.ts";
-import { measureCli } from "./bench/cli.ts";
+import { measureCli, wallMs } from "./bench/cli.ts";
+import { acquire, requestBytes } from "./bench/load.ts";
 import { measureHandOffs, tracedHandOffs } from "./bench/handoff.ts";
-import { type MeasuredProcess, startDaemon, startFloorServer } from "./bench/processes.ts";
+import {
+  denoRun,
+  type MeasuredProcess,
+  ROOT,
+  startDaemon,
+  startFloorServer,
+} from "./bench/processes.ts";
 import { drainWaiters, type HeldLevel, measureHeld } from "./bench/scale.ts";
 import { median, quantile } from "./bench/stats.ts";
 import { type Figure, formatTable, ratioFigure } from "./bench/table.ts";
@@ -16,6 +23,7 @@ const PAIRS = quick ? 3000 : 20000;
 // Floor and flom alternate this many times per load; the median of each is reported.
 const ROUNDS = quick ? 1 : 3;
 const CLI_RUNS = quick ? 10 : 40;
+const DAEMON_STARTS = quick ? 5 : 15;
 const HAND_OFFS = quick ? 500 : 3000;
 const HELD_LEVELS = quick ? [1000, 2000, 4000] : [5000, 10000, 19000];
 const WAITERS = quick ? 500 : 1000;
@@ -73,6 +81,31 @@ try {
       ratioFigure("`flom -r R -- true`, daemon running", cli.flom, cli.floor, "ms", 1.25),
     );
   });
+
+  progress("daemon start");
+  {
+    const samples = { start: [] as number[], hello: [] as number[] };
+    for (let i = 0; i < DAEMON_STARTS; i++) {
+      samples.hello.push(await wallMs(denoRun(`${ROOT}scripts/bench/hello.ts`, [])));
+      const begin = performance.now();
+      await using daemon = await startDaemon(`${dir}/start${i}`);
+      const { lock, unlock } = requestBytes("first");
+      await (await acquire(daemon.socket, lock)).release(unlock);
+      samples.start.push(performance.now() - begin);
+    }
+    figures.push(
+      {
+        ...ratioFigure(
+          "daemon start: launched to first grant sent",
+          median(samples.start),
+          median(samples.hello),
+          "ms",
+          2,
+        ),
+        target: "≤ 2× hello world",
+      },
+    );
+  }
 
   progress("hand-off latency");
   const trace = `${dir}/handoff.trace`;

@@ -61,10 +61,15 @@ async function release(holder: FlomProcess): Promise<void> {
 
 /**
  * PIDs of the daemons among the processes naming `marker`: a daemon runs in a session of its
- * own, clients and their commands run in the test's session.
+ * own (whose leader, the shell that started it, has exited), clients and their commands run in
+ * the test's session.
  */
 function daemonsMentioning(marker: string): number[] {
-  return processesMentioning(marker).filter((pid) => sessionOf(pid) === pid);
+  const ours = sessionOf(Deno.pid);
+  return processesMentioning(marker).filter((pid) => {
+    const session = sessionOf(pid);
+    return session !== undefined && session !== ours;
+  });
 }
 
 /** The daemons serving `socket` (whose command line names it). */
@@ -553,6 +558,20 @@ Deno.test("flom -d 0 uses a daemon that is already running", async () => {
   const result = await flom(dir, ["-d", "0", "--", "echo", "served"]);
   assertEquals([result.code, result.stdout], [0, "served\n"]);
   assertEquals(daemonsOn(dir.socket), [daemon]);
+});
+
+Deno.test("a started daemon is never a child of the client that started it", async () => {
+  await using dir = new TestDir();
+  const holder = await hold(dir, "R");
+  const [daemon] = daemonsOn(dir.socket);
+  assert(daemon !== undefined);
+  // The client is still alive and holds its lock: the daemon was orphaned from the start.
+  const parent = Number(
+    /^PPid:\s+(\d+)/m.exec(Deno.readTextFileSync(`/proc/${daemon}/status`))?.[1],
+  );
+  assert(parent !== holder.child.pid, `the daemon's parent is the client ${parent}`);
+  assertEquals(processesMentioning(`${dir.socket}\0`).filter((pid) => pid === parent), []);
+  await release(holder);
 });
 
 Deno.test("a -d -1 daemon outlives its client and a -d 200 daemon started with it", async () => {

@@ -6,7 +6,8 @@
 import { denoRun, ROOT } from "./processes.ts";
 import { median } from "./stats.ts";
 
-async function wallMs(command: Deno.Command): Promise<number> {
+/** Milliseconds from start to exit of `command`, which must succeed. */
+export async function wallMs(command: Deno.Command): Promise<number> {
   const start = performance.now();
   const { code } = await command.output();
   const elapsed = performance.now() - start;

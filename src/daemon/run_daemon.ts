@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import type { Settings } from "../config/settings.ts";
 import { errorMessage, RC } from "../protocol/return_codes.ts";
 import { openTracer } from "../trace/trace_file.ts";
@@ -137,7 +136,9 @@ export async function runDaemon(
 function listeningEndpoint(settings: Settings): Endpoint {
   return endpointFor(settings) ?? {
     transport: "tcp",
-    hostname: isIP(settings.multicastAddress ?? "") === 6 || settings.networkInterface !== undefined
+    // Only an IPv6 address has a colon (a group may also be a name, resolved later for IPv4).
+    // Not node:net's isIP: loading node:net costs a starting daemon tens of milliseconds.
+    hostname: settings.multicastAddress?.includes(":") || settings.networkInterface !== undefined
       ? "::"
       : "0.0.0.0",
     port: 0,
