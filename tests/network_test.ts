@@ -17,6 +17,7 @@ import {
 } from "node:assert/strict";
 import {
   ENQUEUED,
+  type FlomResult,
   freePort,
   HOLD,
   processesMentioning,
@@ -365,6 +366,47 @@ Deno.test({
     const group = "ff05::7a:1";
     await advertisedWithoutAddress(net, dir, ["-A", group], ["-A", group], group);
   });
+});
+
+Deno.test({
+  name:
+    "IPv6 discovery without -n: link-local replies and addresses get the link's zone, and a daemon with -n answers on the default interface",
+  ignore: !NETNS,
+}, async (t) => {
+  await using net = await TwoHosts.create();
+  const ok = (result: FlomResult) => assertEquals(result, { code: 0, stdout: "ok\n", stderr: "" });
+
+  await t.step("link-local group ff02::7a:1 with no -n on either host", async () => {
+    await using dir = new NetDir();
+    const group = ["-A", "ff02::7a:1"];
+    await advertisedWithoutAddress(net, dir, group, group, "ff02::7a:1");
+  });
+
+  await t.step("flom -d 3000 -A ff01::1 starts a daemon and finds it on this host", async () => {
+    await using dir = new NetDir();
+    ok(await net.run("mojan", ["-d", "3000", "-A", "ff01::1", "--", "echo", "ok"], { dir }));
+  });
+
+  await t.step(
+    "a daemon started with -a ::1 -n lo answers a client that names no interface",
+    async () => {
+      await using dir = new NetDir();
+      const daemon = ["-d", "3000", "-a", "::1", "-n", "lo", "-A", "ff01::1", "--", "true"];
+      assertEquals((await net.run("mojan", daemon, { dir })).code, 0);
+      ok(await net.run("mojan", ["-d", "0", "-A", "ff01::1", "--", "echo", "ok"], { dir }));
+    },
+  );
+
+  await t.step(
+    "a daemon that advertises -a fe80::… is reached by a client without -n",
+    async () => {
+      await using dir = new NetDir();
+      const group = ["-A", "ff02::7a:1"];
+      const daemon = ["-a", net.linkLocal.mojan, "-n", IFACE, ...group, "-d", "-1", "--", "true"];
+      assertEquals((await net.run("mojan", daemon, { dir })).code, 0);
+      ok(await net.run("presanella", [...group, "-d", "0", "--", "echo", "ok"], { dir }));
+    },
+  );
 });
 
 Deno.test({

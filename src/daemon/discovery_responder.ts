@@ -4,7 +4,7 @@ import { lookup } from "node:dns/promises";
 import { decodeMessage, encodeMessage } from "../protocol/codec.ts";
 import { MAX_DAEMON_MESSAGE_BYTES } from "../protocol/messages.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
-import { withZone } from "../transport/network_interface.ts";
+import { zonedFromNetwork } from "../transport/network_interface.ts";
 import { Severity, type SyslogWriter } from "../trace/syslog.ts";
 
 /** What the responder listens on and what it advertises (spec/network.md §3.2). */
@@ -15,7 +15,7 @@ export interface ResponderOptions {
   address: string;
   /** The daemon's TCP port. */
   tcpPort: number;
-  /** `-n`: the interface to join an IPv6 group on. */
+  /** `-n`: an IPv6 group name is resolved to an IPv6 address. */
   networkInterface?: string;
   tracer?: Tracer;
   syslog?: SyslogWriter;
@@ -61,7 +61,9 @@ export async function startDiscoveryResponder(
       Severity.INFO,
       `FLM005I auto-discovery query received from ${remote.address}/${remote.port}`,
     );
-    socket.send(answer, remote.port, withZone(remote.address, options.networkInterface));
+    // The link the query came on, not -n's: the original answers the sender's address as it
+    // received it, scope included.
+    socket.send(answer, remote.port, zonedFromNetwork(remote.address, undefined));
   });
   socket.on(
     "error",
@@ -75,11 +77,9 @@ export async function startDiscoveryResponder(
     });
   });
   try {
-    if (family === "udp6" && options.networkInterface !== undefined) {
-      socket.addMembership(group, `::%${options.networkInterface}`);
-    } else {
-      socket.addMembership(group);
-    }
+    // On the system's default interface, with or without -n, as the original joins: a client
+    // of this host that names no interface sends its queries there.
+    socket.addMembership(group);
   } catch (error) {
     socket.close();
     throw error;

@@ -5,7 +5,7 @@ import { lookup } from "node:dns/promises";
 import { decodeMessage, encodeMessage } from "../protocol/codec.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import type { Endpoint } from "./endpoint.ts";
-import { withZone } from "./network_interface.ts";
+import { withZone, zonedFromNetwork } from "./network_interface.ts";
 
 /** How to look for a daemon by UDP multicast (spec/network.md §3.1). */
 export interface DiscoveryOptions {
@@ -119,7 +119,11 @@ function endpointOfReply(
     const answer = decodeMessage(data);
     if (answer.kind !== "discoverAnswer") return undefined;
     const hostname = answer.address === "" ? source : answer.address;
-    return { transport: "tcp", hostname: withZone(hostname, networkInterface), port: answer.port };
+    return {
+      transport: "tcp",
+      hostname: zonedFromNetwork(hostname, networkInterface),
+      port: answer.port,
+    };
   } catch {
     return undefined; // not a flom daemon's answer
   }
