@@ -106,3 +106,22 @@ Deno.test({
     );
   },
 });
+
+Deno.test("a 1 ms timeout never fails on a free resource: 1,000 locks with lock(), 10 with flom -o 1", async () => {
+  await using dir = new TestDir();
+  await startDaemon(dir);
+  let timeouts = 0;
+  for (let i = 0; i < 1000; i++) {
+    try {
+      await (await lock({ resource: "free", socketName: dir.socket, timeout: 1 })).unlock();
+    } catch (error) {
+      if (!(error instanceof LockError)) throw error;
+      timeouts++;
+    }
+  }
+  assert.equal(timeouts, 0);
+  for (let i = 0; i < 10; i++) {
+    const result = await dir.run(["-s", dir.socket, "-r", "free", "-o", "1", "--", "true"]);
+    assert.deepEqual(result, { code: 0, stdout: "", stderr: "" });
+  }
+});

@@ -85,9 +85,9 @@ export class LockSession {
   }
 
   /**
-   * Sends the lock request and waits for the outcome: at most `timeout` ms in all (the timer is
-   * not restarted by intermediate answers). Throws ClientError on a broken conversation, and
-   * -23 when the peer-id check fails.
+   * Sends the lock request and waits for the outcome: at most `timeout` ms in the queue, counted
+   * from the request's sending (the timer is not restarted by intermediate answers). Throws
+   * ClientError on a broken conversation, and -23 when the peer-id check fails.
    */
   async lock(options: LockRequestOptions): Promise<LockResult> {
     this.#name = options.name;
@@ -111,13 +111,17 @@ export class LockSession {
       );
     }
     await this.#send(request);
+    // The wait counts from the request handed to the kernel. It bounds the wait in the queue:
+    // a daemon answers every request at once, with the grant or with "enqueued", and that answer
+    // is always read, so a grant of a free resource is never reported as a timeout however
+    // short the timeout and however busy the machine.
+    const deadline = options.timeout > 0 ? performance.now() + options.timeout : undefined;
     this.#tracer.trace(
       TraceModule.CLIENT,
       `flom_client_lock: lock request sent for resource '${options.name}' (timeout ${options.timeout} ms)`,
     );
-    const deadline = options.timeout > 0 ? Date.now() + options.timeout : undefined;
     for (let first = true;; first = false) {
-      const answer = await this.#readAnswer(deadline);
+      const answer = await this.#readAnswer(first ? undefined : deadline);
       if (answer === undefined) {
         this.#tracer.trace(TraceModule.CLIENT, "flom_client_lock: timeout expired");
         return { status: "timeout" };
@@ -203,7 +207,7 @@ export class LockSession {
     const read = this.#stream.read();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = deadline === undefined ? undefined : new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+      timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - performance.now()));
     });
     try {
       const message = await (expired === undefined ? read : Promise.race([read, expired]));

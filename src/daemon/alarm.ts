@@ -10,9 +10,19 @@ export interface Timers {
   clear(timer: unknown): void;
 }
 
+// The runtime's web timers, reached through AbortSignal.timeout: Deno's global setTimeout is
+// Node.js's, whose first use costs a starting daemon about 14 ms before its first answer. Such a
+// timer cannot be cleared: a cleared one does nothing when it fires (a daemon re-arms rarely, and
+// exits through Deno.exit, which pending timers do not hold up).
 const RUNTIME_TIMERS: Timers = {
-  set: (callback, delayMs) => setTimeout(callback, delayMs),
-  clear: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
+  set(callback, delayMs) {
+    const timer = { cleared: false };
+    AbortSignal.timeout(Math.ceil(delayMs)).addEventListener("abort", () => {
+      if (!timer.cleared) callback();
+    });
+    return timer;
+  },
+  clear: (timer) => void ((timer as { cleared: boolean }).cleared = true),
 };
 
 export class Alarm {
