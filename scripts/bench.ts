@@ -6,6 +6,7 @@
 import { cpuPerPair, LOADS } from "./bench/cpu.ts";
 import { measureCli, wallMs } from "./bench/cli.ts";
 import { acquire, requestBytes } from "./bench/load.ts";
+import { cliLockPath } from "../tests/module_graph.ts";
 import { measureHandOffs, tracedHandOffs } from "./bench/handoff.ts";
 import {
   denoRun,
@@ -76,9 +77,17 @@ try {
 
   progress("CLI wall time");
   await withServers(async ({ flom }) => {
-    const cli = await measureCli(flom.socket, CLI_RUNS);
+    const modules = cliLockPath().size;
+    const cli = await measureCli(flom.socket, CLI_RUNS, { dir, modules });
     figures.push(
       ratioFigure("`flom -r R -- true`, daemon running", cli.flom, cli.floor, "ms", 1.25),
+      ratioFigure(
+        `the same, against the floor split into ${modules} modules like flom's lock path`,
+        cli.flom,
+        cli.modularFloor,
+        "ms",
+        1.25,
+      ),
     );
   });
 
