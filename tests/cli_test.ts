@@ -708,3 +708,43 @@ Deno.test("flom -X while a command runs: the command finishes, its unlock fails 
   assert.equal(held.code, 99);
   assert.match(held.stderr, /^flom_client_unlock: ret_cod=-?\d+ \(.*\)\n$/);
 });
+
+/** A listener that takes connections and never answers: not a flom daemon. */
+function silentListener(
+  options: Deno.ListenOptions | Deno.UnixListenOptions & { transport: "unix" },
+) {
+  const listener = Deno.listen(options as Deno.ListenOptions);
+  const conns: Deno.Conn[] = [];
+  (async () => {
+    for await (const conn of listener) conns.push(conn);
+  })();
+  return {
+    listener,
+    [Symbol.dispose]() {
+      for (const conn of conns) conn.close();
+      listener.close();
+    },
+  };
+}
+
+Deno.test("flom facing a socket or port that does not answer like a flom daemon fails with 99 and says so", async () => {
+  await using dir = new TestDir();
+  const socket = `${dir.path}/other`;
+  using _unix = silentListener({ transport: "unix", path: socket });
+  using tcp = silentListener({ hostname: "127.0.0.1", port: 0 });
+  const port = (tcp.listener.addr as Deno.NetAddr).port;
+  for (
+    const [where, args] of [
+      [socket, ["-s", socket]],
+      [`127.0.0.1/${port}`, ["-a", "127.0.0.1", "-p", String(port)]],
+    ] as const
+  ) {
+    const result = await dir.run([...args, "-r", "R", "--", "true"]);
+    assert.deepEqual(result, {
+      code: 99,
+      stdout: "",
+      stderr: "flom_client_lock: ret_cod=9 (WARNING: network operation timeout)\n" +
+        `flom: ${where} did not answer the lock request within 5 s: what listens there does not answer like a flom daemon\n`,
+    });
+  }
+});

@@ -15,6 +15,11 @@ import type { Settings } from "../config/settings.ts";
 import { toBinaryString } from "../protocol/binary_string.ts";
 import { parseResourceName } from "../resources/names.ts";
 import { readUniqueId } from "../transport/unique_id.ts";
+import { startTimer, type Timer } from "../transport/timer.ts";
+
+// A daemon answers every lock request at once (granted, enqueued or refused); this much silence
+// means that something else listens on the socket or port. As long as the TLS handshake limit.
+const FIRST_ANSWER_LIMIT_MS = 5000;
 
 /** What to lock; names are binary strings (one char per byte). */
 export interface LockRequestOptions {
@@ -202,18 +207,31 @@ export class LockSession {
     }
   }
 
-  /** The next lock answer; undefined when the deadline passes first. */
+  /**
+   * The next lock answer; undefined when the deadline passes first. Without a deadline (the
+   * first answer, which a daemon sends at once) the wait is bounded all the same: what does not
+   * answer within FIRST_ANSWER_LIMIT_MS is no flom daemon.
+   */
   async #readAnswer(deadline: number | undefined): Promise<LockAnswer | undefined> {
     const read = this.#stream.read();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = deadline === undefined ? undefined : new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - performance.now()));
+    let timer: Timer | undefined;
+    const expired = new Promise<"deadline" | "silent">((resolve) => {
+      timer = deadline === undefined
+        ? startTimer(FIRST_ANSWER_LIMIT_MS, () => resolve("silent"))
+        : startTimer(deadline - performance.now(), () => resolve("deadline"));
     });
     try {
-      const message = await (expired === undefined ? read : Promise.race([read, expired]));
-      if (message === undefined) {
+      const message = await Promise.race([read, expired]);
+      if (message === "deadline" || message === "silent") {
         read.catch(() => {}); // settles when the connection is closed after the timeout
-        return undefined;
+        if (message === "deadline") return undefined;
+        throw new ClientError(
+          RC.NETWORK_TIMEOUT,
+          `${describePeer(this.#stream.conn.remoteAddr)} did not answer the lock request within ${
+            FIRST_ANSWER_LIMIT_MS / 1000
+          } s: what listens there does not answer like a flom daemon`,
+          { explain: true },
+        );
       }
       if (message === null) {
         throw new ClientError(RC.RECV_ERROR, "the daemon closed the connection");
@@ -228,9 +246,15 @@ export class LockSession {
       if (error instanceof TlsError) throw new ClientError(error.rc, error.message);
       throw new ClientError(RC.RECV_ERROR, errorMessage(error));
     } finally {
-      // Only when armed: the first use of the timer functions loads Deno's Node.js timers,
-      // several milliseconds on every lock without a timeout.
-      if (timer !== undefined) clearTimeout(timer);
+      timer!.cancel();
     }
   }
+}
+
+/** Where a connection leads, for messages: a socket path or `host/port`. */
+function describePeer(address: Deno.Addr): string {
+  if (address.transport === "unix" || address.transport === "unixpacket") {
+    return address.path === "" ? "the socket" : address.path;
+  }
+  return "hostname" in address ? `${address.hostname}/${address.port}` : "the peer";
 }

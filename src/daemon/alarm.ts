@@ -4,25 +4,19 @@
  * earlier deadline re-arms at once. Lock traffic moves the daemon's deadlines on every message;
  * clearing and setting a runtime timer each time was a measurable share of its CPU per lock.
  */
+import { startTimer, type Timer } from "../transport/timer.ts";
+
 /** The runtime's timer functions; injected by tests. */
 export interface Timers {
   set(callback: () => void, delayMs: number): unknown;
   clear(timer: unknown): void;
 }
 
-// The runtime's web timers, reached through AbortSignal.timeout: Deno's global setTimeout is
-// Node.js's, whose first use costs a starting daemon about 14 ms before its first answer. Such a
-// timer cannot be cleared: a cleared one does nothing when it fires (a daemon re-arms rarely, and
-// exits through Deno.exit, which pending timers do not hold up).
+// Timers that cost a starting daemon nothing to load (transport/timer.ts); the daemon's
+// pending accept keeps it alive while they run.
 const RUNTIME_TIMERS: Timers = {
-  set(callback, delayMs) {
-    const timer = { cleared: false };
-    AbortSignal.timeout(Math.ceil(delayMs)).addEventListener("abort", () => {
-      if (!timer.cleared) callback();
-    });
-    return timer;
-  },
-  clear: (timer) => void ((timer as { cleared: boolean }).cleared = true),
+  set: (callback, delayMs) => startTimer(delayMs, callback),
+  clear: (timer) => (timer as Timer).cancel(),
 };
 
 export class Alarm {
