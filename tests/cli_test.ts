@@ -5,7 +5,7 @@
  * process; anything that locks or shuts down uses the test's own socket.
  */
 import assert from "node:assert/strict";
-import { exists, ROOT, TestDir, waitUntil } from "./harness.ts";
+import { exists, processesMentioning, ROOT, TestDir, waitUntil } from "./harness.ts";
 
 // The original's --help output, copied from the specification (spec/help-output.txt).
 const ORIGINAL_HELP = `${ROOT}tests/fixtures/help-output.txt`;
@@ -747,4 +747,53 @@ Deno.test("flom facing a socket or port that does not answer like a flom daemon 
         `flom: ${where} did not answer the lock request within 5 s: what listens there does not answer like a flom daemon\n`,
     });
   }
+});
+
+Deno.test("relative -s and -t paths name files in the client's directory, also for the daemon it starts", async () => {
+  await using dir = new TestDir();
+  const name = `rel-${crypto.randomUUID()}`;
+  const result = await dir.run([
+    "-s",
+    `${name}.sock`,
+    "-t",
+    `${name}.trace`,
+    "-d",
+    "100",
+    "--",
+    "echo",
+    "ok",
+  ]);
+  assert.deepEqual(result, { code: 0, stdout: "ok\n", stderr: "" });
+  assert.ok(
+    exists(`${dir.path}/${name}.trace`),
+    "the daemon's trace file is in the client's directory",
+  );
+  // The daemon ends after its short lifespan, removing the socket it listened on here.
+  await waitUntil(() => !exists(`${dir.path}/${name}.sock`), "the daemon to exit");
+  for (const pid of processesMentioning(name)) Deno.kill(pid, "SIGKILL");
+});
+
+Deno.test("a port out of range is an error naming the option and the range, on the command line and in a file", async () => {
+  await using dir = new TestDir();
+  assert.deepEqual(await dir.run(["-a", "127.0.0.1", "-p", "99999", "--", "true"]), {
+    code: 99,
+    stdout: "",
+    stderr: "unicast-port: '99999' is out of range: a port is 0 to 65535\n",
+  });
+  Deno.writeTextFileSync(`${dir.path}/ports.conf`, "[Daemon]\nUnicastPort=70000\n");
+  const file = await dir.run([
+    "-c",
+    `${dir.path}/ports.conf`,
+    "-a",
+    "127.0.0.1",
+    "-d",
+    "0",
+    "--",
+    "true",
+  ]);
+  assert.equal(file.code, 99);
+  assert.match(
+    file.stderr,
+    /line 2: key 'UnicastPort' in group \[Daemon\] has a value that cannot be interpreted: '70000'/,
+  );
 });

@@ -20,7 +20,7 @@ export async function ipv6MulticastServer(
   const group = await ipv6Group(settings);
   const socket = dgram.createSocket({ type: "udp6", reuseAddr: true });
   try {
-    await bind(socket, settings.multicastPort % 65536);
+    await bind(socket, settings.multicastPort);
     socket.addMembership(group, settings.networkInterface && `::%${settings.networkInterface}`);
     tracer.trace(TraceModule.DEBUG_FEATURES, `ipv6.multicast.server listening on ${group}`);
     const { data, address, port } = await nextDatagram(socket, undefined);
@@ -53,7 +53,7 @@ export async function ipv6MulticastClient(
       send(
         socket,
         "HELLO",
-        settings.multicastPort % 65536,
+        settings.multicastPort,
         withZone(group, settings.networkInterface),
       );
     const limit = settings.discoveryAttempts * settings.discoveryTimeout;

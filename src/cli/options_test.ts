@@ -44,7 +44,7 @@ const SETTING_CASES: [string | undefined, string, string, Partial<Settings>][] =
   ["a", "unicast-address", "localhost", { unicastAddress: "localhost" }],
   ["p", "unicast-port", "27750", { unicastPort: 27750 }],
   ["p", "unicast-port", "-27750", { unicastPort: 27750 }],
-  ["p", "unicast-port", "99999", { unicastPort: 99999 }],
+  ["p", "unicast-port", "65535", { unicastPort: 65535 }],
   ["A", "multicast-address", "239.255.0.1", { multicastAddress: "239.255.0.1" }],
   ["P", "multicast-port", "27750", { multicastPort: 27750 }],
   ["m", "mount-point-vfs", "/tmp/flom-test-vfs", { mountPointVfs: "/tmp/flom-test-vfs" }],
@@ -195,6 +195,8 @@ Deno.test("parseCommandLine() gives the original's messages for refused values",
   const long = `/tmp/${"s".repeat(103)}`;
   const cases: [string[], string][] = [
     [["-l", "XX"], "lock-mode: 'XX' is an invalid value"],
+    [["-p", "99999"], "unicast-port: '99999' is out of range: a port is 0 to 65535"],
+    [["--multicast-port=65536"], "multicast-port: '65536' is out of range: a port is 0 to 65535"],
     [["-e", "maybe"], "resource-create: 'maybe' is an invalid value"],
     [["--tls-check-peer-id", "--", "ls"], "tls-check-peer-id: '--' is an invalid value"],
     [["--append-trace-file=on"], "append-trace-file: 'on' is an invalid value"],

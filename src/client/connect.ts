@@ -187,7 +187,7 @@ async function discover(options: ConnectOptions, tracer: Tracer): Promise<Endpoi
   try {
     return await discoverDaemon({
       group: settings.multicastAddress,
-      port: settings.multicastPort % 65536,
+      port: settings.multicastPort,
       attempts: settings.discoveryAttempts,
       timeout: settings.discoveryTimeout,
       ttl: settings.discoveryTtl,

@@ -5,6 +5,7 @@ import {
   type StartReport,
 } from "../daemon/launch_contract.ts";
 import { RC } from "../protocol/return_codes.ts";
+import type { Settings } from "../config/settings.ts";
 import { decodeUtf8 } from "../protocol/binary_string.ts";
 
 // The permissions a daemon re-launched under `deno run` needs: it listens, reads its machine
@@ -35,7 +36,9 @@ export async function launchDaemon(launch: DaemonLaunch, argv: string[]): Promis
     stdin: "null",
     stdout: "piped",
     stderr: "null",
-    env: { [DAEMON_LAUNCH_ENV]: JSON.stringify(launch) },
+    env: {
+      [DAEMON_LAUNCH_ENV]: JSON.stringify({ ...launch, settings: absolutePaths(launch.settings) }),
+    },
   }).spawn();
   try {
     const line = await readFirstLine(child.stdout);
@@ -45,6 +48,21 @@ export async function launchDaemon(launch: DaemonLaunch, argv: string[]): Promis
     // The daemon outlives this process; nothing of it may keep our event loop alive.
     child.unref();
   }
+}
+
+/**
+ * The settings with relative file paths (`-s`, `-t`) made absolute against this client's
+ * working directory: the daemon runs in `/`, where they would name other files.
+ */
+function absolutePaths(settings: Settings): Settings {
+  const cwd = Deno.cwd();
+  const absolute = (path: string) => path.startsWith("/") ? path : `${cwd}/${path}`;
+  const resolved = { ...settings };
+  if (resolved.socketName !== undefined) resolved.socketName = absolute(resolved.socketName);
+  if (resolved.daemonTraceFile !== undefined) {
+    resolved.daemonTraceFile = absolute(resolved.daemonTraceFile);
+  }
+  return resolved;
 }
 
 // Bytes, decoded once the line is complete: no text stream machinery to load on the way.

@@ -71,9 +71,14 @@ export type SettingKey =
       readonly field: IntegerField;
       /**
        * Turns the parsed number into the stored one; `undefined` ignores the value (the earlier
-       * layer's stays); may add a warning line.
+       * layer's stays); may add a warning line. Throws `RangeError` with the complete message
+       * (naming `option`) for a value that is refused.
        */
-      readonly normalise?: (value: number, warnings: string[]) => number | undefined;
+      readonly normalise?: (
+        value: number,
+        warnings: string[],
+        option: string,
+      ) => number | undefined;
     }
     | { readonly type: "yesno"; readonly field: BooleanField }
     | { readonly type: "lockMode"; readonly field: "lockMode" }
@@ -90,6 +95,17 @@ function positiveQuantity(value: number, warnings: string[]): number | undefined
   }
   return value > 0 ? value : undefined;
 }
+
+// The original wraps a port above 65535 modulo 65536 (99999 is 34463), a silent surprise.
+function portNumber(value: number, _warnings: string[], option: string): number {
+  const port = absInt(value);
+  if (port > MAX_PORT) {
+    throw new RangeError(`${option}: '${value}' is out of range: a port is 0 to ${MAX_PORT}`);
+  }
+  return port;
+}
+
+const MAX_PORT = 65535;
 
 const KEEPALIVE_HELP = "Local override for SO_KEEPALIVE feature";
 
@@ -239,7 +255,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     group: "Daemon",
     key: "UnicastPort",
     type: "integer",
-    normalise: absInt,
+    normalise: portNumber,
     option: { short: "p", long: "unicast-port", help: "Daemon TCP/IP port" },
   },
   {
@@ -254,7 +270,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     group: "Daemon",
     key: "MulticastPort",
     type: "integer",
-    normalise: absInt,
+    normalise: portNumber,
     option: { short: "P", long: "multicast-port", help: "Daemon UDP/IP (multicast) port" },
   },
   {
@@ -420,7 +436,9 @@ export function readSetting(
       return setting;
     case "integer": {
       const value = parseInteger(text, context.syntax);
-      const stored = entry.normalise ? entry.normalise(value, context.warnings) : value;
+      const stored = entry.normalise
+        ? entry.normalise(value, context.warnings, entry.option.long)
+        : value;
       if (stored !== undefined) setting[entry.field] = stored;
       return setting;
     }

@@ -42,7 +42,7 @@ export async function runDaemon(
     const { claimMulticastGroup } = await import("./multicast_claim.ts");
     const claim = await claimMulticastGroup(
       settings.multicastAddress,
-      settings.multicastPort % 65536,
+      settings.multicastPort,
     );
     if (claim === undefined) {
       const message = `another daemon answers discovery on ${settings.multicastAddress}`;
@@ -90,9 +90,7 @@ export async function runDaemon(
       responder = await startResponder(settings, listener.addr, tracer, syslog);
       syslog.log(
         Severity.NOTICE,
-        `FLM002I joined multicast group ${settings.multicastAddress}/${
-          settings.multicastPort % 65536
-        } to answer auto-discovery queries`,
+        `FLM002I joined multicast group ${settings.multicastAddress}/${settings.multicastPort} to answer auto-discovery queries`,
       );
     } catch (error) {
       listener.close();
@@ -187,7 +185,7 @@ async function startResponder(
   const unicast = settings.unicastAddress;
   return await startDiscoveryResponder({
     group: settings.multicastAddress!,
-    port: settings.multicastPort % 65536,
+    port: settings.multicastPort,
     // A wildcard address means nothing to a client: let it use the reply's source address.
     address: unicast === undefined || unicast === "0.0.0.0" || unicast === "::" ? "" : unicast,
     tcpPort: (address as Deno.NetAddr).port,

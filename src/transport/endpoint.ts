@@ -64,7 +64,7 @@ export function endpointFor(settings: EndpointSettings): Endpoint | undefined {
     return {
       transport: "tcp",
       hostname: withZone(settings.unicastAddress, settings.networkInterface),
-      port: settings.unicastPort % 65536,
+      port: settings.unicastPort,
     };
   }
   return undefined;
