@@ -27,8 +27,9 @@ import {
 import { messageBytes, WireClient } from "./wire_client.ts";
 
 const HOLD = ["sh", "-c", "echo held; read _"];
-const NO_DAEMON_STDERR =
-  "flom_client_connect: ret_cod=-105 (ERROR: 'connect' function returned an error condition)\n";
+const noDaemonStderr = (socket: string) =>
+  "flom_client_connect: ret_cod=-105 (ERROR: 'connect' function returned an error condition)\n" +
+  `flom: no flom daemon is running at ${socket}, and -d 0 does not start one\n`;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -547,7 +548,7 @@ Deno.test("flom -x lets the holder finish, serves new clients, then the daemon e
 Deno.test("flom -d 0 with no daemon fails with -105 and starts none", async () => {
   await using dir = new TestDir();
   const result = await flom(dir, ["-d", "0", "--", "echo", "never"]);
-  assertEquals(result, { code: 99, stdout: "", stderr: NO_DAEMON_STDERR });
+  assertEquals(result, { code: 99, stdout: "", stderr: noDaemonStderr(dir.socket) });
   assertEquals(dir.daemonPids(), []);
   assertEquals(exists(dir.socket), false);
 });

@@ -363,7 +363,8 @@ Deno.test("flom -d 0 with no daemon running exits 99 with ret_cod=-105 and start
   assert.equal(result.stdout, "");
   assert.equal(
     result.stderr,
-    "flom_client_connect: ret_cod=-105 (ERROR: 'connect' function returned an error condition)\n",
+    "flom_client_connect: ret_cod=-105 (ERROR: 'connect' function returned an error condition)\n" +
+      `flom: no flom daemon is running at ${dir.socket}, and -d 0 does not start one\n`,
   );
   assert.equal(dir.daemonPids().length, 0);
 });

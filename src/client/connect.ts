@@ -53,7 +53,8 @@ export async function connectDaemon(options: ConnectOptions): Promise<StreamConn
     if (options.privateSocket && endpoint.transport === "unix") await checkOwner(endpoint.path);
     const conn = await tryConnect(connect, endpoint, tracer);
     if (conn !== undefined) return conn;
-    return await connectStarted(connect, endpoint, await startDaemon(options, tracer));
+    const nobody = `no flom daemon is running at ${describeEndpoint(endpoint)}`;
+    return await connectStarted(connect, endpoint, await startDaemon(options, tracer, nobody));
   }
   const found = await discover(options, tracer);
   if (found !== undefined) {
@@ -64,7 +65,9 @@ export async function connectDaemon(options: ConnectOptions): Promise<StreamConn
       `the daemon found at ${describeEndpoint(found)} refuses`,
     );
   }
-  const why = await startDaemon(options, tracer);
+  const { multicastAddress, multicastPort } = options.settings;
+  const nobody = `no flom daemon answered discovery on ${multicastAddress}/${multicastPort}`;
+  const why = await startDaemon(options, tracer, nobody);
   const started = await discover(options, tracer);
   if (started === undefined) {
     throw new ClientError(
@@ -130,17 +133,25 @@ async function tryConnect(
 }
 
 /**
- * Starts a daemon for these settings, or throws -105 when that is not allowed. Resolves with
- * the reason a daemon that could not listen gave (e.g. an address that is not local), for the
- * caller to explain its failure to connect.
+ * Starts a daemon for these settings, or throws -105 when that is not allowed, explained by
+ * `nobody` (which says where no daemon was found). Resolves with the reason a daemon that could
+ * not listen gave (e.g. an address that is not local), for the caller to explain its failure to
+ * connect.
  */
-async function startDaemon(options: ConnectOptions, tracer: Tracer): Promise<string | undefined> {
-  if (!options.autoStart || options.settings.daemonLifespan === 0) {
+async function startDaemon(
+  options: ConnectOptions,
+  tracer: Tracer,
+  nobody: string,
+): Promise<string | undefined> {
+  if (!options.autoStart) throw new ClientError(RC.CONNECT_ERROR, nobody, { explain: true });
+  if (options.settings.daemonLifespan === 0) {
     tracer.trace(
       TraceModule.CLIENT,
       "flom_client_connect: connection failed, a new daemon can not be started because daemon lifespan is 0",
     );
-    throw new ClientError(RC.CONNECT_ERROR, "no daemon answers");
+    throw new ClientError(RC.CONNECT_ERROR, `${nobody}, and -d 0 does not start one`, {
+      explain: true,
+    });
   }
   tracer.trace(TraceModule.CLIENT, "flom_client_connect: starting a new daemon");
   // Only the first client of a daemon needs to know how to start one.
