@@ -440,12 +440,19 @@ Deno.test("flom: the first -- ends the options and is dropped, a second one is k
   assert.equal(result.stdout, "--|-r|");
 });
 
-Deno.test("flom -r 123bad exits 99 with the original's message", async () => {
+Deno.test("flom -r db-backup exits 99 with the original's message, the kinds of names and a valid spelling", async () => {
   await using dir = new TestDir();
-  const result = await dir.run(["-s", dir.socket, "-r", "123bad", "--", "echo", "never"]);
+  const result = await dir.run(["-s", dir.socket, "-r", "db-backup", "--", "echo", "never"]);
   assert.equal(result.code, 99);
   assert.equal(result.stdout, "");
-  assert.equal(result.stderr, "ERROR: '123bad' is not a valid name for a resource\n");
+  assert.equal(
+    result.stderr,
+    "ERROR: 'db-backup' is not a valid name for a resource\n" +
+      "flom: a resource name is a letter followed by letters and digits (backup, db2); other kinds: " +
+      "R[N] (N units), a.b.c (a set: each command gets one free member, they do not wait for each " +
+      "other), /a/b (a hierarchy), _s_R[N] and _S_R[N] (sequences), _t_FORMAT[N] (timestamps). " +
+      "Did you mean 'dbbackup'?\n",
+  );
   assert.equal(dir.daemonPids().length, 0);
 });
 

@@ -5,6 +5,12 @@ import { defaultSettings, type Settings } from "../config/settings.ts";
 import { LockMode } from "../resources/lock_mode.ts";
 import { type CommandLine, OPTIONS, parseCommandLine, UsageError } from "./options.ts";
 
+// Our line after the original's for a name of no resource kind.
+const NAME_KINDS =
+  "a resource name is a letter followed by letters and digits (backup, db2); other kinds: " +
+  "R[N] (N units), a.b.c (a set: each command gets one free member, they do not wait for each " +
+  "other), /a/b (a hierarchy), _s_R[N] and _S_R[N] (sequences), _t_FORMAT[N] (timestamps).";
+
 function usageError(argv: string[], message: string): void {
   assert.throws(() => parseCommandLine(argv), (error) => {
     assert.ok(error instanceof UsageError, String(error));
@@ -205,8 +211,8 @@ Deno.test("parseCommandLine() gives the original's messages for refused values",
       ["-r", "_RESOURCE"],
       "ERROR: '_RESOURCE' is a reserved resource name and can not be set by user",
     ],
-    [["-r", "123bad"], "ERROR: '123bad' is not a valid name for a resource"],
-    [["-r", ""], "ERROR: '' is not a valid name for a resource"],
+    [["-r", "123bad"], `ERROR: '123bad' is not a valid name for a resource\nflom: ${NAME_KINDS}`],
+    [["-r", ""], `ERROR: '' is not a valid name for a resource\nflom: ${NAME_KINDS}`],
   ];
   for (const [argv, message] of cases) usageError(argv, message);
 });
@@ -243,7 +249,10 @@ Deno.test("parseCommandLine() skips value checks for --version, --signal-list, -
 
 Deno.test("parseCommandLine() checks values in config key order", () => {
   // Name comes before LockMode in spec/config.md §3.
-  usageError(["-l", "XX", "-r", "123bad"], "ERROR: '123bad' is not a valid name for a resource");
+  usageError(
+    ["-l", "XX", "-r", "123bad"],
+    `ERROR: '123bad' is not a valid name for a resource\nflom: ${NAME_KINDS}`,
+  );
 });
 
 Deno.test("OPTIONS has distinct short and long names", () => {

@@ -7,7 +7,7 @@ import { LockMode } from "../resources/lock_mode.ts";
 import { parseResourceName, RESOURCE_TYPE_NUMBER } from "../resources/names.ts";
 import { ConfigError } from "./layer.ts";
 import type { Settings } from "./settings.ts";
-import { SOCKET_NAME_MAX_BYTES, utf8Length } from "./values.ts";
+import { invalidResourceName, SOCKET_NAME_MAX_BYTES, utf8Length } from "./values.ts";
 
 /** The result of {@link checkSettings}. */
 export interface CheckedSettings {
@@ -61,9 +61,7 @@ export function checkSettings(settings: Settings, login: string): CheckedSetting
     checked.socketName = defaultSocketName(login);
   }
   const name = parseResourceName(checked.resourceName);
-  if (name === undefined) {
-    throw new ConfigError(`ERROR: '${checked.resourceName}' is not a valid name for a resource`);
-  }
+  if (name === undefined) throw new ConfigError(invalidResourceName(checked.resourceName));
   const type = RESOURCE_TYPE_NUMBER[name.kind];
   if (
     checked.lockMode !== LockMode.Exclusive && name.kind !== "simple" &&

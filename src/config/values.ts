@@ -4,7 +4,7 @@
  * line; every function is pure.
  */
 import { LockMode } from "../resources/lock_mode.ts";
-import { parseResourceName } from "../resources/names.ts";
+import { parseResourceName, resourceNameAdvice } from "../resources/names.ts";
 import { DEFAULT_RESOURCE_NAME } from "./settings.ts";
 
 /**
@@ -179,9 +179,12 @@ export function validateResourceName(name: string): void {
       `ERROR: '${name}' is a reserved resource name and can not be set by user`,
     );
   }
-  if (parseResourceName(name) === undefined) {
-    throw new RangeError(`ERROR: '${name}' is not a valid name for a resource`);
-  }
+  if (parseResourceName(name) === undefined) throw new RangeError(invalidResourceName(name));
+}
+
+/** The original's line for a name of no resource kind, then ours with the kinds of names. */
+export function invalidResourceName(name: string): string {
+  return `ERROR: '${name}' is not a valid name for a resource\nflom: ${resourceNameAdvice(name)}`;
 }
 
 /** Longest UNIX socket path in bytes: `sizeof(sun_path) - 1` on Linux. */

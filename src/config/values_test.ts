@@ -125,8 +125,15 @@ Deno.test("validateResourceName() refuses the reserved and invalid names", () =>
   });
   assert.throws(() => validateResourceName("123bad"), {
     name: "RangeError",
-    message: "ERROR: '123bad' is not a valid name for a resource",
+    message:
+      /^ERROR: '123bad' is not a valid name for a resource\nflom: a resource name is a letter followed by letters and digits .*\(timestamps\)\.$/,
   });
+  assert.throws(() => validateResourceName("db-backup"), {
+    name: "RangeError",
+    message: /\(timestamps\)\. Did you mean 'dbbackup'\?$/,
+  });
+  assert.throws(() => validateResourceName("my_res-1"), { message: /Did you mean 'myres1'\?$/ });
+  assert.throws(() => validateResourceName("-1"), { message: /\(timestamps\)\.$/ });
   for (const name of ["MYRES", "foo[2]", "a.b.c", "/a/b", "_s_seq[3]", "_t_%Y[1]"]) {
     validateResourceName(name);
   }

@@ -75,3 +75,16 @@ export function parseResourceName(name: string): ResourceName | undefined {
 export function lockKey(name: ResourceName): string {
   return name.kind === "hierarchical" ? `/${name.components[0]}` : name.name;
 }
+
+/**
+ * What a user who typed `name`, which is no resource name, needs to know: the kinds of names,
+ * and a spelling that is valid when taking out `-` and `_` gives one (`db-backup`: `dbbackup`).
+ */
+export function resourceNameAdvice(name: string): string {
+  const bare = name.replace(/[-_]/g, "");
+  const suggestion = bare !== name && SIMPLE.test(bare) ? ` Did you mean '${bare}'?` : "";
+  return "a resource name is a letter followed by letters and digits (backup, db2); other kinds: " +
+    "R[N] (N units), a.b.c (a set: each command gets one free member, they do not wait for each " +
+    "other), /a/b (a hierarchy), _s_R[N] and _S_R[N] (sequences), _t_FORMAT[N] (timestamps)." +
+    suggestion;
+}
