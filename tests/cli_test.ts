@@ -374,18 +374,18 @@ Deno.test("flom -o abc exits 99 with the GLib integer message", async () => {
   const short = await dir.run(["-o", "abc", "--", "true"]);
   assert.equal(short.code, 99);
   assert.equal(short.stdout, "");
-  assert.equal(short.stderr, "option parsing failed: Cannot parse integer value ?abc? for -o\n");
+  assert.equal(short.stderr, 'option parsing failed: Cannot parse integer value "abc" for -o\n');
   const long = await dir.run(["--resource-timeout=abc", "--", "true"]);
   assert.equal(long.code, 99);
   assert.equal(
     long.stderr,
-    "option parsing failed: Cannot parse integer value ?abc? for --resource-timeout\n",
+    'option parsing failed: Cannot parse integer value "abc" for --resource-timeout\n',
   );
   const range = await dir.run(["-o", "99999999999", "--", "true"]);
   assert.equal(range.code, 99);
   assert.equal(
     range.stderr,
-    "option parsing failed: Integer value ?99999999999? for -o out of range\n",
+    'option parsing failed: Integer value "99999999999" for -o out of range\n',
   );
 });
 
@@ -807,4 +807,38 @@ Deno.test("a port out of range is an error naming the option and the range, on t
     file.stderr,
     /line 2: key 'UnicastPort' in group \[Daemon\] has a value that cannot be interpreted: '70000'/,
   );
+});
+
+Deno.test("a lock mode or a signal that is not one is an error, not another mode or nothing", async () => {
+  await using dir = new TestDir();
+  for (
+    const [args, stderr] of [
+      [["-l", "express"], "lock-mode: 'express' is an invalid value\n"],
+      [["-l", "crash"], "lock-mode: 'crash' is an invalid value\n"],
+      [
+        ["--ignore-signal", "FOO"],
+        "ignore-signal: 'FOO' is not a signal: give a number from 1 to 31 or a name such as TERM (flom --signal-list shows them)\n",
+      ],
+    ] as const
+  ) {
+    assert.deepEqual(await dir.run(["-s", dir.socket, ...args, "--", "true"]), {
+      code: 99,
+      stdout: "",
+      stderr,
+    });
+  }
+  const accepted = await dir.run([
+    "-s",
+    dir.socket,
+    "-l",
+    "pr",
+    "--ignore-signal",
+    "term",
+    "-V",
+    "--",
+    "true",
+  ]);
+  assert.equal(accepted.code, 0);
+  assert.equal(dumpValue(accepted.stdout, "[Resource]/LockMode"), "3"); // PR
+  assert.equal(dumpValue(accepted.stdout, "[Monitor]/IgnoredSignals"), "'SIGTERM'");
 });

@@ -210,10 +210,10 @@ function checkInteger(value: string, shown: string): void {
   try {
     parseInteger(value, "option");
   } catch (error) {
-    // GLib's quotes are “ ”, which flom in the C locale prints as "?".
+    // GLib's quotes are “ ”, which the original in the C locale prints as "?": plain ones here.
     if (error instanceof RangeError) {
-      throw usage(`Integer value ?${value}? for ${shown} out of range`);
+      throw usage(`Integer value "${value}" for ${shown} out of range`);
     }
-    throw usage(`Cannot parse integer value ?${value}? for ${shown}`);
+    throw usage(`Cannot parse integer value "${value}" for ${shown}`);
   }
 }

@@ -455,7 +455,7 @@ export function readSetting(
       return setting;
     }
     case "signals":
-      setting[entry.field] = parseSignalList(text.split(";"));
+      setting[entry.field] = parseSignalList(text.split(";"), entry.option.long);
       return setting;
   }
 }

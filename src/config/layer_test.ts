@@ -45,7 +45,7 @@ const KEY_CASES: [string, string, string, Partial<Settings>][] = [
   ["Daemon", "MulticastPort", "-27750", { multicastPort: 27750 }],
   ["Daemon", "MountPointVFS", "/tmp/flom-test-vfs", { mountPointVfs: "/tmp/flom-test-vfs" }],
   ["Monitor", "IgnoredSignals", "SIGQUIT;SIGTERM", { ignoredSignals: [3, 15] }],
-  ["Monitor", "IgnoredSignals", "15;3;bogus;", { ignoredSignals: [3, 15] }],
+  ["Monitor", "IgnoredSignals", "15;3;quit;", { ignoredSignals: [3, 15] }],
   ["Network", "NetworkInterface", "eth0", { networkInterface: "eth0" }],
   ["Network", "DiscoveryAttempts", "3", { discoveryAttempts: 3 }],
   ["Network", "DiscoveryAttempts", "0", { discoveryAttempts: 1 }],
@@ -114,6 +114,14 @@ Deno.test("applyConfigFile() refuses bad values with one line naming file, line 
     [
       "[Resource]\nLockMode=XX\n",
       "line 2: key 'LockMode' in group [Resource] has a value that cannot be interpreted: 'XX'",
+    ],
+    [
+      "[Monitor]\nIgnoredSignals=SIGTERM;FOO\n",
+      "line 2: key 'IgnoredSignals' in group [Monitor] has a value that cannot be interpreted: 'SIGTERM;FOO'",
+    ],
+    [
+      "[Resource]\nLockMode=crash\n",
+      "line 2: key 'LockMode' in group [Resource] has a value that cannot be interpreted: 'crash'",
     ],
     [
       "[Resource]\nCreate=maybe\n",

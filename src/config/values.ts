@@ -75,27 +75,29 @@ export function parseYesNo(text: string): boolean | undefined {
   return YES_NO.get(text.trim().toLowerCase());
 }
 
-// The original's search order (spec/cli.md §3.5): the first mode whose long or short name occurs
-// anywhere in the text wins, so `CRPW` is CR and `ProtectedWrite` is PW although it contains "pr".
-const LOCK_MODE_SPELLINGS: readonly (readonly [LockMode, string, string])[] = [
-  [LockMode.NullLock, "nulllock", "nl"],
-  [LockMode.ConcurrentRead, "concurrentread", "cr"],
-  [LockMode.ConcurrentWrite, "concurrentwrite", "cw"],
-  [LockMode.ProtectedWrite, "protectedwrite", "pw"],
-  [LockMode.ProtectedRead, "protectedread", "pr"],
-  [LockMode.Exclusive, "exclusive", "ex"],
-];
+// Each mode by its short and its long name.
+const LOCK_MODE_SPELLINGS: ReadonlyMap<string, LockMode> = new Map([
+  ["nl", LockMode.NullLock],
+  ["nulllock", LockMode.NullLock],
+  ["cr", LockMode.ConcurrentRead],
+  ["concurrentread", LockMode.ConcurrentRead],
+  ["cw", LockMode.ConcurrentWrite],
+  ["concurrentwrite", LockMode.ConcurrentWrite],
+  ["pr", LockMode.ProtectedRead],
+  ["protectedread", LockMode.ProtectedRead],
+  ["pw", LockMode.ProtectedWrite],
+  ["protectedwrite", LockMode.ProtectedWrite],
+  ["ex", LockMode.Exclusive],
+  ["exclusive", LockMode.Exclusive],
+]);
 
 /**
- * Parses a lock mode the way the original does: a case-insensitive substring search
- * (`xxPRxx` is PR); `undefined` when no mode name occurs in `text`.
+ * Parses a lock mode: its short or long name (`PR`, `ProtectedRead`) in any case, surrounding
+ * blanks ignored; `undefined` for anything else. Deliberately stricter than the original's
+ * substring search, which reads `express` as PR and `crash` as CR.
  */
 export function parseLockMode(text: string): LockMode | undefined {
-  const lower = text.toLowerCase();
-  for (const [mode, long, short] of LOCK_MODE_SPELLINGS) {
-    if (lower.includes(long) || lower.includes(short)) return mode;
-  }
-  return undefined;
+  return LOCK_MODE_SPELLINGS.get(text.trim().toLowerCase());
 }
 
 /**
@@ -136,27 +138,33 @@ export const SIGNAL_NAMES: readonly string[] = [
   "SIGSYS",
 ];
 
-// strtol(text, NULL, 10): the leading number, whatever follows it.
-const LEADING_DECIMAL = /^[ \t\n\v\f\r]*([+-]?[0-9]+)/;
-
 /**
- * Parses signal list elements (spec/cli.md §3.6): a number 1..31 (trailing junk allowed, `15x` is
- * 15) or an exact, case-sensitive name of {@link SIGNAL_NAMES}. Unknown elements are silently
- * dropped, as in the original. Returns signal numbers, ascending, without duplicates.
+ * Parses signal list elements: a number 1..31, or a name of {@link SIGNAL_NAMES} in any case,
+ * with or without its `SIG` prefix (`TERM`, `sigterm`), surrounding blanks ignored. Returns
+ * signal numbers, ascending, without duplicates. Deliberately stricter than the original, which
+ * reads `15x` as 15 and silently drops what it does not know.
+ * @throws {RangeError} naming the first element that is no signal (`option` names the option)
  */
-export function parseSignalList(elements: readonly string[]): number[] {
+export function parseSignalList(elements: readonly string[], option: string): number[] {
   const signals = new Set<number>();
   for (const element of elements) {
-    const match = LEADING_DECIMAL.exec(element);
-    const number = match ? Number(match[1]) : 0;
-    if (number >= 1 && number <= SIGNAL_NAMES.length) {
-      signals.add(number);
-    } else {
-      const index = SIGNAL_NAMES.indexOf(element);
-      if (index >= 0) signals.add(index + 1);
+    const text = element.trim();
+    if (text === "") continue; // a list may end with its separator
+    const number = /^[0-9]+$/.test(text) ? Number(text) : signalNumber(text);
+    if (number === undefined || number < 1 || number > SIGNAL_NAMES.length) {
+      throw new RangeError(
+        `${option}: '${element}' is not a signal: give a number from 1 to ${SIGNAL_NAMES.length} or a name such as TERM (flom --signal-list shows them)`,
+      );
     }
+    signals.add(number);
   }
   return [...signals].sort((a, b) => a - b);
+}
+
+function signalNumber(name: string): number | undefined {
+  const upper = name.toUpperCase();
+  const index = SIGNAL_NAMES.indexOf(upper.startsWith("SIG") ? upper : `SIG${upper}`);
+  return index >= 0 ? index + 1 : undefined;
 }
 
 /** The name of signal `signal` (1..31) in {@link SIGNAL_NAMES}; its number for any other. */

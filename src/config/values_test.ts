@@ -82,33 +82,48 @@ Deno.test("parseYesNo() accepts exactly yes/no/y/n/true/false in any case", () =
   for (const [text, expected] of cases) assert.equal(parseYesNo(text), expected, text);
 });
 
-Deno.test("parseLockMode() keeps the original's substring search", () => {
+Deno.test("parseLockMode() takes a short or long name in any case, and nothing else", () => {
   const cases: [string, LockMode | undefined][] = [
     ["NL", LockMode.NullLock],
     ["NullLock", LockMode.NullLock],
     ["cr", LockMode.ConcurrentRead],
     ["ConcurrentRead", LockMode.ConcurrentRead],
     ["CW", LockMode.ConcurrentWrite],
-    ["ConcurrentWrite", LockMode.ConcurrentWrite],
+    ["concurrentwrite", LockMode.ConcurrentWrite],
     ["pr", LockMode.ProtectedRead],
-    ["xxPRxx", LockMode.ProtectedRead],
-    ["ProtectedRead", LockMode.ProtectedRead],
+    [" ProtectedRead ", LockMode.ProtectedRead],
     ["PW", LockMode.ProtectedWrite],
     ["ProtectedWrite", LockMode.ProtectedWrite],
-    ["CRPW", LockMode.ConcurrentRead],
     ["ex", LockMode.Exclusive],
-    ["Exclusive", LockMode.Exclusive],
+    ["EXCLUSIVE", LockMode.Exclusive],
+    // What the original's substring search would take for PR, CR and CR.
+    ["express", undefined],
+    ["crash", undefined],
+    ["CRPW", undefined],
     ["XX", undefined],
     ["", undefined],
   ];
   for (const [text, expected] of cases) assert.equal(parseLockMode(text), expected, text);
 });
 
-Deno.test("parseSignalList() takes numbers and exact names, drops the rest, sorts", () => {
-  assert.deepEqual(parseSignalList(["SIGTERM", "SIGQUIT"]), [3, 15]);
-  assert.deepEqual(parseSignalList(["15", "3", "15x", " 1"]), [1, 3, 15]);
-  assert.deepEqual(parseSignalList(["bogus", "0", "99", "-3", "sigterm", "", "SIGTERM "]), []);
-  assert.deepEqual(parseSignalList(["SIGSYS", "31", "SIGHUP"]), [1, 31]);
+Deno.test("parseSignalList() takes numbers and names with or without SIG in any case, sorts", () => {
+  assert.deepEqual(parseSignalList(["SIGTERM", "quit"], "ignore-signal"), [3, 15]);
+  assert.deepEqual(parseSignalList(["15", " 3", "sigterm", "Hup", ""], "ignore-signal"), [
+    1,
+    3,
+    15,
+  ]);
+  assert.deepEqual(parseSignalList(["SIGSYS", "31", "SIGHUP"], "ignore-signal"), [1, 31]);
+});
+
+Deno.test("parseSignalList() refuses what is no signal, naming the option and the element", () => {
+  for (const element of ["FOO", "0", "32", "-3", "15x", "SIG"]) {
+    assert.throws(() => parseSignalList(["TERM", element], "ignore-signal"), {
+      name: "RangeError",
+      message:
+        `ignore-signal: '${element}' is not a signal: give a number from 1 to 31 or a name such as TERM (flom --signal-list shows them)`,
+    });
+  }
 });
 
 Deno.test("SIGNAL_NAMES is the 31-entry Linux table", () => {
