@@ -7,9 +7,10 @@
 import assert from "node:assert/strict";
 import { ENQUEUED, hold, release, TestDir, TRACE } from "./harness.ts";
 
-// GLib's g_warning framing, as the original's child prints it when execvp fails.
+// GLib's g_warning framing, as the original's child prints it when execvp fails, then our line
+// with the reason.
 const EXEC_WARNING =
-  /^\n\*\* \(flom:\d+\): WARNING \*\*: \d\d:\d\d:\d\d\.\d{3}: Unable to execute command 'abcdefghijklmnop'\n\n$/;
+  /^\n\*\* \(flom:\d+\): WARNING \*\*: \d\d:\d\d:\d\d\.\d{3}: Unable to execute command 'abcdefghijklmnop'\n\nflom: cannot execute 'abcdefghijklmnop': not found in any directory of PATH\n$/;
 
 // ---------------------------------------------------------------------------------------------
 // The command
@@ -76,6 +77,20 @@ Deno.test("flom with a command that is not executable exits 97", async () => {
   assert.equal(result.code, 97);
   assert.equal(result.stdout, "");
   assert.match(result.stderr, /Unable to execute command '.*script\.sh'/);
+  assert.match(
+    result.stderr,
+    /\nflom: cannot execute '.*script\.sh': permission denied \(is it executable\?\)\n$/,
+  );
+});
+
+Deno.test("flom with a directory or a missing path as the command exits 97 and says which", async () => {
+  await using dir = new TestDir();
+  const inDir = await dir.run(["-s", dir.socket, "--", dir.path]);
+  assert.equal(inDir.code, 97);
+  assert.match(inDir.stderr, /\nflom: cannot execute '.*': it is a directory\n$/);
+  const missing = await dir.run(["-s", dir.socket, "--", "./missing.sh"]);
+  assert.equal(missing.code, 97);
+  assert.match(missing.stderr, /\nflom: cannot execute '\.\/missing\.sh': no such file\n$/);
 });
 
 Deno.test("flom -- -- true tries to run a program called --", async () => {

@@ -79,8 +79,9 @@ export async function runCommand(command: string[], options: RunCommandOptions):
         stderr: "inherit",
         env: options.env,
       }).spawn();
-    } catch {
+    } catch (error) {
       options.warn(execWarning(program));
+      options.warn(`flom: cannot execute '${program}': ${whyNotExecutable(program, error)}`);
       return UNABLE_TO_EXECUTE;
     }
     pending.forEach(deliver);
@@ -89,6 +90,25 @@ export async function runCommand(command: string[], options: RunCommandOptions):
   } finally {
     for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
   }
+}
+
+/** Why `program` could not be started, in words. */
+function whyNotExecutable(program: string, error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) {
+    return program.includes("/") ? "no such file" : "not found in any directory of PATH";
+  }
+  if (error instanceof Deno.errors.PermissionDenied && program.includes("/")) {
+    try {
+      const info = Deno.statSync(program);
+      if (info.isDirectory) return "it is a directory";
+      if (!info.isFile) return "it is not a regular file";
+      return "permission denied (is it executable?)";
+    } catch {
+      // Fall through to the system's words.
+    }
+  }
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** The original's GLib warning for a command that cannot be executed, framing included. */
