@@ -125,3 +125,18 @@ Deno.test("a 1 ms timeout never fails on a free resource: 1,000 locks with lock(
     assert.deepEqual(result, { code: 0, stdout: "", stderr: "" });
   }
 });
+
+Deno.test("a lock without a timeout waits in the queue longer than a daemon may take to answer", async () => {
+  await using dir = new TestDir();
+  await startDaemon(dir);
+  const holder = await lock({ resource: "R", socketName: dir.socket });
+  const waiter = lock({ resource: "R", socketName: dir.socket });
+  // Longer than the 5 s a client gives a daemon for its first answer (which came at once).
+  const outcome = await Promise.race([
+    waiter.then(() => "granted early", (error) => `failed: ${error}`),
+    new Promise<string>((resolve) => setTimeout(() => resolve("still waiting"), 6000)),
+  ]);
+  assert.equal(outcome, "still waiting");
+  await holder.unlock();
+  await (await waiter).unlock();
+});

@@ -105,11 +105,12 @@ tlsTest("flom locks over TLS on a UNIX socket, the peer ids checked on both side
   ];
   await assertLocks(dir, ["-s", dir.socket, ...relative, check]);
   await assertLocks(dir, ["-s", dir.socket, ...peer(dir, "CA1", "peer2"), check]);
-  // Really TLS: a plain client is not served.
+  // Really TLS: a plain client is not served, and is told why that may be.
   assertEquals(await dir.run(["-s", dir.socket, "--", "true"]), {
     code: 99,
     stdout: "",
-    stderr: RECV_ERROR,
+    stderr: RECV_ERROR +
+      `flom: ${dir.socket} closed the connection without answering the lock request: the daemon there may require TLS (--tls-certificate, --tls-private-key, --tls-ca-certificate)\n`,
   });
 });
 
@@ -259,7 +260,14 @@ tlsTest("a plain client and a TLS daemon fail at once", async () => {
   await startDaemon(dir, [...address, ...peer(dir, "CA1", "peer1")]);
   const started = Date.now();
   const result = await dir.run([...address, "--", "true"]);
-  assertEquals(result, { code: 99, stdout: "", stderr: RECV_ERROR });
+  assertEquals(result, {
+    code: 99,
+    stdout: "",
+    stderr: RECV_ERROR +
+      `flom: 127.0.0.1/${
+        address[3]
+      } closed the connection without answering the lock request: the daemon there may require TLS (--tls-certificate, --tls-private-key, --tls-ca-certificate)\n`,
+  });
   assert(Date.now() - started < GIVE_UP_MS);
 });
 
@@ -273,7 +281,10 @@ tlsTest("a TLS client and a plain daemon fail within seconds", async () => {
     code: 99,
     stdout: "",
     stderr:
-      "flom_client_connect: ret_cod=-406 (ERROR: 'OpenSSL SSL_connect' function returned an error)\n",
+      "flom_client_connect: ret_cod=-406 (ERROR: 'OpenSSL SSL_connect' function returned an error)\n" +
+      `flom: no TLS handshake with 127.0.0.1/${
+        address[3]
+      } (no TLS handshake within 5000 ms): the daemon there may not use TLS\n`,
   });
   assert(Date.now() - started < GIVE_UP_MS);
   // The plain daemon serves on.

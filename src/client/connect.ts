@@ -119,6 +119,15 @@ async function tryConnect(
       `flom_client_connect: connection failed: ${errorMessage(error)}`,
     );
     // A TLS failure comes from a daemon that is there: a new one would not help.
+    if (error instanceof TlsError && error.rc === RC.SSL_CONNECT_ERROR) {
+      throw new ClientError(
+        error.rc,
+        `no TLS handshake with ${
+          describeEndpoint(endpoint)
+        } (${error.message}): the daemon there may not use TLS`,
+        { explain: true },
+      );
+    }
     if (error instanceof TlsError) throw asClientError(error);
     if (error instanceof AddressLookupError) {
       throw new ClientError(RC.GETADDRINFO_ERROR, error.message);

@@ -126,7 +126,7 @@ export class LockSession {
       `flom_client_lock: lock request sent for resource '${options.name}' (timeout ${options.timeout} ms)`,
     );
     for (let first = true;; first = false) {
-      const answer = await this.#readAnswer(first ? undefined : deadline);
+      const answer = await this.#readAnswer(first ? "first" : deadline);
       if (answer === undefined) {
         this.#tracer.trace(TraceModule.CLIENT, "flom_client_lock: timeout expired");
         return { status: "timeout" };
@@ -207,21 +207,38 @@ export class LockSession {
     }
   }
 
+  /** A plain connection closed before the first answer: what a daemon that uses TLS does. */
+  #closedUnanswered(): ClientError {
+    return new ClientError(
+      RC.RECV_ERROR,
+      `${
+        describePeer(this.#stream.conn.remoteAddr)
+      } closed the connection without answering the lock request: the daemon there may require TLS (--tls-certificate, --tls-private-key, --tls-ca-certificate)`,
+      { explain: true },
+    );
+  }
+
   /**
-   * The next lock answer; undefined when the deadline passes first. Without a deadline (the
-   * first answer, which a daemon sends at once) the wait is bounded all the same: what does not
-   * answer within FIRST_ANSWER_LIMIT_MS is no flom daemon.
+   * The next lock answer; undefined when `deadline` (on the clock of performance.now()) passes
+   * first. `"first"`: the first answer, which a daemon sends at once, so that what does not
+   * answer within FIRST_ANSWER_LIMIT_MS is no flom daemon. `undefined`: no limit (the queue of a
+   * lock without a timeout).
    */
-  async #readAnswer(deadline: number | undefined): Promise<LockAnswer | undefined> {
+  async #readAnswer(
+    deadline: "first" | number | undefined,
+  ): Promise<LockAnswer | undefined> {
+    const first = deadline === "first";
     const read = this.#stream.read();
     let timer: Timer | undefined;
-    const expired = new Promise<"deadline" | "silent">((resolve) => {
-      timer = deadline === undefined
-        ? startTimer(FIRST_ANSWER_LIMIT_MS, () => resolve("silent"))
-        : startTimer(deadline - performance.now(), () => resolve("deadline"));
-    });
+    const expired = deadline === undefined
+      ? undefined
+      : new Promise<"deadline" | "silent">((resolve) => {
+        timer = first
+          ? startTimer(FIRST_ANSWER_LIMIT_MS, () => resolve("silent"))
+          : startTimer(deadline - performance.now(), () => resolve("deadline"));
+      });
     try {
-      const message = await Promise.race([read, expired]);
+      const message = await (expired === undefined ? read : Promise.race([read, expired]));
       if (message === "deadline" || message === "silent") {
         read.catch(() => {}); // settles when the connection is closed after the timeout
         if (message === "deadline") return undefined;
@@ -234,6 +251,9 @@ export class LockSession {
         );
       }
       if (message === null) {
+        if (first && this.#stream.conn.peerCommonName === undefined) {
+          throw this.#closedUnanswered();
+        }
         throw new ClientError(RC.RECV_ERROR, "the daemon closed the connection");
       }
       if (message.kind !== "lockAnswer") {
@@ -242,11 +262,18 @@ export class LockSession {
       return message;
     } catch (error) {
       if (error instanceof ClientError) throw error;
+      // A TLS daemon answers a plain request with a TLS alert, if anything, and hangs up.
+      if (
+        error instanceof ProtocolError && error.code === RC.RECV_ERROR && first &&
+        this.#stream.conn.peerCommonName === undefined
+      ) {
+        throw this.#closedUnanswered();
+      }
       if (error instanceof ProtocolError) throw new ClientError(error.code, error.message);
       if (error instanceof TlsError) throw new ClientError(error.rc, error.message);
       throw new ClientError(RC.RECV_ERROR, errorMessage(error));
     } finally {
-      timer!.cancel();
+      timer?.cancel();
     }
   }
 }
