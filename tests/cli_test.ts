@@ -842,3 +842,21 @@ Deno.test("a lock mode or a signal that is not one is an error, not another mode
   assert.equal(dumpValue(accepted.stdout, "[Resource]/LockMode"), "3"); // PR
   assert.equal(dumpValue(accepted.stdout, "[Monitor]/IgnoredSignals"), "'SIGTERM'");
 });
+
+Deno.test("a typing mistake in ~/.flom is a warning with the likely key; TOML in a key file says so", async () => {
+  await using dir = new TestDir();
+  Deno.writeTextFileSync(`${dir.path}/.flom`, "[Resource]\nTimout=100\n");
+  assert.deepEqual(await dir.run(["-s", dir.socket, "--", "echo", "ok"]), {
+    code: 0,
+    stdout: "ok\n",
+    stderr:
+      `flom: warning in '${dir.path}/.flom' line 2: unknown key 'Timout' in group [Resource] is ignored (did you mean Timeout?)\n`,
+  });
+  Deno.writeTextFileSync(`${dir.path}/.flom`, '[Resource]\nName = "db"\n');
+  assert.deepEqual(await dir.run(["-s", dir.socket, "--", "echo", "never"]), {
+    code: 99,
+    stdout: "",
+    stderr:
+      `flom: invalid configuration in '${dir.path}/.flom' line 2: key 'Name' in group [Resource] has a value that cannot be interpreted: '"db"' (the file looks like TOML, which flom reads only from files named *.toml)\n`,
+  });
+});

@@ -466,9 +466,9 @@ function location(path: string, line: number): string {
 
 /**
  * Applies the known keys of a parsed config file onto `settings` (mutating it), in the order of
- * {@link SETTING_KEYS}; unknown groups and keys are ignored, and any group may be missing (the
- * original demands [Resource], [Daemon] and [Network]). `path` only names the file in messages.
- * Returns warning lines. Throws {@link ConfigError} at the first refused value, whose message
+ * {@link SETTING_KEYS}; unknown groups and keys are ignored with a warning each, and any group
+ * may be missing (the original demands [Resource], [Daemon] and [Network]). `path` only names
+ * the file in messages. Returns warning lines. Throws {@link ConfigError} at the first refused value, whose message
  * names the file, line, key and value; the keys read before it stay applied, as in the original.
  */
 export function applyConfigFile(settings: Settings, file: KeyFile, path: string): string[] {
@@ -494,7 +494,74 @@ export function applyConfigFile(settings: Settings, file: KeyFile, path: string)
     }
     warnings.push(...keyWarnings.map((warning) => `flom: warning in ${where}: ${warning}`));
   }
+  return [...warnings, ...unknownKeyWarnings(file, path)];
+}
+
+const KNOWN_KEYS: ReadonlyMap<string, readonly string[]> = SETTING_KEYS.reduce(
+  (groups, { group, key }) => groups.set(group, [...(groups.get(group) ?? []), key]),
+  new Map<string, string[]>(),
+);
+
+/**
+ * A warning for each group and key the original would silently ignore (a typing mistake loses
+ * the setting), with the known name it is closest to. The rest of the file applies as usual.
+ */
+function unknownKeyWarnings(file: KeyFile, path: string): string[] {
+  const warnings: string[] = [];
+  for (const [group, keys] of file) {
+    const known = KNOWN_KEYS.get(group);
+    const first = Math.min(...[...keys.values()].map(({ line }) => line));
+    if (known === undefined) {
+      const guess = closestName(group, [...KNOWN_KEYS.keys()]);
+      const [key] = keys.keys();
+      warnings.push(
+        `flom: warning in ${location(path, Number.isFinite(first) ? first : 0)}: ` +
+          `key '${key}' in unknown group [${group}] is ignored, with the rest of the group` +
+          (guess === undefined ? "" : ` (did you mean [${guess}]?)`),
+      );
+      continue;
+    }
+    for (const [key, { line }] of keys) {
+      if (known.includes(key)) continue;
+      const guess = closestName(key, known) ?? closestName(key, [...KNOWN_KEYS.values()].flat());
+      warnings.push(
+        `flom: warning in ${location(path, line)}: unknown key '${key}' in group [${group}] ` +
+          `is ignored${guess === undefined ? "" : ` (did you mean ${guess}?)`}`,
+      );
+    }
+  }
   return warnings;
+}
+
+/** The candidate that `name` most likely misspells: same letters in another case, or at most two edits away. */
+function closestName(name: string, candidates: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  const sameLetters = candidates.find((candidate) => candidate.toLowerCase() === lower);
+  if (sameLetters !== undefined) return sameLetters;
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /**

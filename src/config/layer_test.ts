@@ -206,3 +206,31 @@ Deno.test("readSetting() reads integers in the syntax of their source", () => {
     SyntaxError,
   );
 });
+
+Deno.test("applyConfigFile() warns about unknown groups and keys, naming the closest known one", () => {
+  const file = new Map([
+    ["Resourse", new Map([["Name", { value: "db", line: 2 }]])],
+    [
+      "Resource",
+      new Map([
+        ["Timout", { value: "100", line: 4 }],
+        ["quantity", { value: "2", line: 5 }],
+        ["Colour", { value: "red", line: 6 }],
+        ["Timeout", { value: "7", line: 7 }],
+      ]),
+    ],
+    ["resource", new Map([["Name", { value: "x", line: 9 }]])],
+    ["Extra", new Map([["Foo", { value: "1", line: 11 }]])],
+  ]);
+  const settings = defaultSettings();
+  assert.deepEqual(applyConfigFile(settings, file, "f.conf"), [
+    "flom: warning in 'f.conf' line 2: key 'Name' in unknown group [Resourse] is ignored, with the rest of the group (did you mean [Resource]?)",
+    "flom: warning in 'f.conf' line 4: unknown key 'Timout' in group [Resource] is ignored (did you mean Timeout?)",
+    "flom: warning in 'f.conf' line 5: unknown key 'quantity' in group [Resource] is ignored (did you mean Quantity?)",
+    "flom: warning in 'f.conf' line 6: unknown key 'Colour' in group [Resource] is ignored",
+    "flom: warning in 'f.conf' line 9: key 'Name' in unknown group [resource] is ignored, with the rest of the group (did you mean [Resource]?)",
+    "flom: warning in 'f.conf' line 11: key 'Foo' in unknown group [Extra] is ignored, with the rest of the group",
+  ]);
+  // The known keys still apply.
+  assert.equal(settings.resourceTimeout, 7);
+});

@@ -34,7 +34,17 @@ export async function loadSettings(
   for (const { path, required } of files) {
     const text = readConfigText(path, required);
     if (text === undefined) continue;
-    warnings.push(...applyConfigFile(settings, await parseConfigText(text, path), path));
+    try {
+      warnings.push(...applyConfigFile(settings, await parseConfigText(text, path), path));
+    } catch (error) {
+      if (error instanceof ConfigError && !path.endsWith(".toml") && await looksLikeToml(text)) {
+        throw new ConfigError(
+          `${error.message} (the file looks like TOML, which flom reads only from files named *.toml)`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
   }
   Object.assign(settings, sources.overrides);
   await resolvePaths(settings);
@@ -55,6 +65,16 @@ function readConfigText(path: string, required: boolean): string | undefined {
     // Deno's message ends with the operation and the path, which the line already names.
     const reason = errorMessage(error).replace(/: \w+ '.*'$/, "");
     throw new ConfigError(`Cannot read configuration file '${path}': ${reason}`);
+  }
+}
+
+/** Whether `text` is a TOML document with at least one table: only a failed file pays for it. */
+async function looksLikeToml(text: string): Promise<boolean> {
+  const { parseTomlConfig } = await import("./toml.ts");
+  try {
+    return parseTomlConfig(text).size > 0;
+  } catch {
+    return false;
   }
 }
 
