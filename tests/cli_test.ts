@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { exists, processesMentioning, ROOT, TestDir, waitUntil } from "./harness.ts";
 
-// The original's --help output, copied from the specification (spec/help-output.txt).
+// The original's --help output, as it prints it.
 const ORIGINAL_HELP = `${ROOT}tests/fixtures/help-output.txt`;
 
 // The option lines of a help text ("  -v, --version   Print ..."), in order.

@@ -47,7 +47,7 @@ const NOT_STARTED =
 const QUERY = '<?xml version="1.0" encoding="UTF-8" ?><msg level="3" verb="4" step="8"></msg>';
 const reply = (address: string, port: number | string) =>
   `<?xml version="1.0" encoding="UTF-8" ?><msg level="3" verb="4" step="16"><network address="${address}" port="${port}"/></msg>`;
-// `YYYY-MM-DD HH:MM:SS.uuuuuu [pid/thread] message` (spec/tracing.md §3).
+// `YYYY-MM-DD HH:MM:SS.uuuuuu [pid/thread] message` (docs/compatibility.md, "Tracing").
 const TRACE_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} \[\d+\/[^\]\s]+\] \S/;
 
 // What `ls` prints in the use case's /usr, here a directory of the test's own.

@@ -1,5 +1,5 @@
 /**
- * TLS with mutual authentication (spec/network.md §5, the original's tls.at and the TLS rows of
+ * TLS with mutual authentication (docs/compatibility.md, "Network", the original's tls.at and the TLS rows of
  * debug-features.at): locks and shutdown requests over TLS on UNIX sockets and TCP, refused
  * certificates and keys, the peer-id check on either side, plain peers against TLS ones, the
  * `tls.server`/`tls.client` debug features, and the transport's handshake handling.

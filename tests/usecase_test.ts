@@ -1,5 +1,5 @@
 /**
- * The original's use cases 1 to 6 (spec/scenarios.md, usecase.at): commands serialised on the
+ * The original's use cases 1 to 6 (its usecase.at scenarios): commands serialised on the
  * default and on named resources, busy and timeout outcomes, every pair of lock modes. Waiting
  * is observed through the client trace (FLOM_TRACE_MASK=0x8: "rc=1" = enqueued), never guessed
  * from time.
@@ -8,7 +8,7 @@ import { deepStrictEqual as assertEquals, match as assertMatch } from "node:asse
 import { enqueue, hold, release, TestDir, TRACE } from "./harness.ts";
 
 const MODES = ["NL", "CR", "CW", "PR", "PW", "EX"] as const;
-// compatible[held][requested], from the original's matrix (spec/resources.md B.1).
+// compatible[held][requested], from the original's matrix (docs/compatibility.md, "Resources").
 const COMPATIBLE = [
   [1, 1, 1, 1, 1, 1],
   [1, 1, 1, 1, 1, 0],

@@ -1,5 +1,5 @@
 /**
- * `--debug-feature NAME` (spec/debug-features.md): one-shot checks run instead of a lock: the
+ * `--debug-feature NAME` (docs/compatibility.md, "Debug features"): one-shot checks run instead of a lock: the
  * IPv6 multicast pair (debug_ipv6_multicast.ts) and the TLS pair. The
  * TLS pair checks certificates without a daemon: `tls.server` accepts one client on `-a`/`-p`,
  * `tls.client` connects to it, and they exchange their unique ids as `<id></msg>`. Success is

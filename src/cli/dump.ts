@@ -1,4 +1,4 @@
-/** The verbose configuration dump (spec/cli.md §4.5). */
+/** The verbose configuration dump (docs/compatibility.md, "Command line"). */
 import { SETTING_KEYS, type SettingKey } from "../config/layer.ts";
 import type { Settings } from "../config/settings.ts";
 import { signalName } from "../config/values.ts";

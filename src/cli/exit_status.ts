@@ -1,6 +1,6 @@
 import { UNABLE_TO_EXECUTE } from "../exec/run_command.ts";
 
-/** flom's exit statuses besides the command's own (spec/errors.md §1). */
+/** flom's exit statuses besides the command's own (docs/compatibility.md, "Exit statuses and messages"). */
 export const EXIT = {
   OK: 0,
   /** A debug feature (`--debug-feature`) failed, or has an unknown name. */

@@ -1,4 +1,4 @@
-/** The `--help` and `--version` texts (spec/help-output.txt, spec/cli.md §4.2). */
+/** The `--help` and `--version` texts (docs/compatibility.md, "Command line"). */
 import { OPTIONS, type OptionSpec } from "./options.ts";
 
 // The original's help order (GLib prints options in the order of its table), by long name.

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { helpText, versionText } from "./help.ts";
 import { OPTIONS } from "./options.ts";
 
-// spec/help-output.txt with "[OPTION...]" for the original's C-locale "[OPTION?]".
+// The original's help text (tests/fixtures/help-output.txt) with "[OPTION...]" for the C locale's
+// "[OPTION?]".
 const ORIGINAL_HELP = `Usage:
   flom [OPTION...] [-- command to execute]
 

@@ -1,5 +1,5 @@
 /**
- * The flom command line (spec/cli.md §2, §3, with the differences of DESIGN.md §2): options end at
+ * The flom command line (docs/compatibility.md, "Command line", with the README's differences): options end at
  * the first word that is not an option, short options take attached values (`-d0`), and every
  * setting given wins over the config files.
  */

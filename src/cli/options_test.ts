@@ -19,7 +19,7 @@ function usageError(argv: string[], message: string): void {
   });
 }
 
-// Every setting option of spec/cli.md §2: [short, long, value, expected overrides].
+// Every setting option of docs/compatibility.md, "Command line": [short, long, value, expected overrides].
 const SETTING_CASES: [string | undefined, string, string, Partial<Settings>][] = [
   ["t", "daemon-trace-file", "/tmp/flom_daemon.trc", { daemonTraceFile: "/tmp/flom_daemon.trc" }],
   ["T", "command-trace-file", "/tmp/c.trc", { commandTraceFile: "/tmp/c.trc" }],
@@ -253,7 +253,7 @@ Deno.test("parseCommandLine() skips value checks for --version, --signal-list, -
 });
 
 Deno.test("parseCommandLine() checks values in config key order", () => {
-  // Name comes before LockMode in spec/config.md §3.
+  // Name comes before LockMode in docs/compatibility.md, "Configuration".
   usageError(
     ["-l", "XX", "-r", "123bad"],
     `ERROR: '123bad' is not a valid name for a resource\nflom: ${NAME_KINDS}`,

@@ -30,7 +30,7 @@ const STANDARD_CONSOLE: Console = {
 /**
  * The flom command: parses `argv`, loads the configuration, then shows help/version/lists, runs a
  * debug feature, requests a daemon shutdown, or locks the resource, runs the command and
- * unlocks. Returns the exit status (spec/errors.md §1); never exits the process itself.
+ * unlocks. Returns the exit status (docs/compatibility.md, "Exit statuses and messages"); never exits the process itself.
  */
 export async function run(argv: string[], console: Console = STANDARD_CONSOLE): Promise<number> {
   let cli: CommandLine;

@@ -1,4 +1,4 @@
-/** The `--signal-list` output (spec/cli.md §4.3). */
+/** The `--signal-list` output (docs/compatibility.md, "Command line"). */
 import { SIGNAL_NAMES } from "../config/values.ts";
 
 /**

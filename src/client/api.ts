@@ -43,7 +43,7 @@ export interface LockOptions {
   tlsCheckPeerId?: boolean;
 }
 
-/** Why a lock was not obtained, with the original's reason code (`rc`, see spec/errors.md). */
+/** Why a lock was not obtained, with the original's reason code (`rc`, see docs/compatibility.md). */
 export class LockError extends Error {
   readonly rc: number;
 

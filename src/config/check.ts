@@ -1,5 +1,5 @@
 /**
- * The configuration check run once all layers are applied (spec/config.md §5): refuses
+ * The configuration check run once all layers are applied (docs/compatibility.md, "Configuration"): refuses
  * contradictory settings, computes the default socket name, and coerces the lock mode and
  * quantity to what the resource kind supports.
  */

@@ -1,5 +1,5 @@
 /**
- * The GKeyFile syntax of flom's config files (spec/config.md §2), parsed from text: `[Group]`
+ * The GKeyFile syntax of flom's config files (docs/compatibility.md, "Configuration"), parsed from text: `[Group]`
  * headers, `Key=Value` lines, `#` comments and blank lines.
  */
 

@@ -85,7 +85,7 @@ export type SettingKey =
     | { readonly type: "signals"; readonly field: "ignoredSignals" }
   );
 
-// Normalisers of spec/cli.md §2 and spec/config.md §3.
+// Normalisers of docs/compatibility.md, "Command line" and docs/compatibility.md, "Configuration".
 const absOneIfZero = (value: number) => absInt(value) || 1;
 const absIgnoreZero = (value: number) => absInt(value) || undefined;
 
@@ -110,8 +110,8 @@ const MAX_PORT = 65535;
 const KEEPALIVE_HELP = "Local override for SO_KEEPALIVE feature";
 
 /**
- * All settings, in the order the original reads its config file (spec/config.md §3), which is
- * also the order of the verbose dump (spec/cli.md §4.5).
+ * All settings, in the order the original reads its config file (docs/compatibility.md, "Configuration"), which is
+ * also the order of the verbose dump (docs/compatibility.md, "Command line").
  */
 export const SETTING_KEYS: readonly SettingKey[] = [
   {

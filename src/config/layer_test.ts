@@ -17,7 +17,7 @@ function configure(text: string): { settings: Settings; warnings: string[] } {
   return { settings, warnings };
 }
 
-// Every key of spec/config.md §3: [group, key, value, expected settings].
+// Every key of docs/compatibility.md, "Configuration": [group, key, value, expected settings].
 const KEY_CASES: [string, string, string, Partial<Settings>][] = [
   ["Trace", "DaemonTraceFile", "/tmp/flom_daemon.trc", { daemonTraceFile: "/tmp/flom_daemon.trc" }],
   ["Trace", "CommandTraceFile", "/tmp/c.trc", { commandTraceFile: "/tmp/c.trc" }],

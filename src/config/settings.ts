@@ -3,7 +3,7 @@ import { LockMode } from "../resources/lock_mode.ts";
 /**
  * The effective configuration of one flom invocation: built-in defaults, overlaid by the system
  * file, the user file, `-c FILE` and the command line (in that order). One field per config key
- * of the original (spec/config.md §3); an absent optional string is "not set".
+ * of the original (docs/compatibility.md, "Configuration"); an absent optional string is "not set".
  */
 export interface Settings {
   // [Trace]
@@ -47,7 +47,7 @@ export interface Settings {
 /** The name used when none is given; the CLI refuses to set it explicitly. */
 export const DEFAULT_RESOURCE_NAME = "_RESOURCE";
 
-/** Built-in defaults (spec/cli.md §2); a fresh object each call. */
+/** Built-in defaults (docs/compatibility.md, "Command line"); a fresh object each call. */
 export function defaultSettings(): Settings {
   return {
     appendTraceFile: false,

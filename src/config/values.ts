@@ -1,5 +1,5 @@
 /**
- * How the values of settings are spelled (spec/cli.md §3): C integers, yes/no, lock modes, signal
+ * How the values of settings are spelled (docs/compatibility.md, "Command line"): C integers, yes/no, lock modes, signal
  * lists, and the rules for resource and socket names. Shared by the config files and the command
  * line; every function is pure.
  */
@@ -69,7 +69,7 @@ const YES_NO: ReadonlyMap<string, boolean> = new Map([
 /**
  * Parses a yes/no value: `yes`, `y`, `true`, `no`, `n`, `false` in any case, surrounding blanks
  * ignored; `undefined` for anything else. Deliberately stricter than the original's substring
- * search, which reads `maybe` as yes and `On` as no (DESIGN.md §2).
+ * search, which reads `maybe` as yes and `On` as no (README, "Differences from FLoM 1.7.2").
  */
 export function parseYesNo(text: string): boolean | undefined {
   return YES_NO.get(text.trim().toLowerCase());

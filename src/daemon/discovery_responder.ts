@@ -7,7 +7,7 @@ import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import { zonedFromNetwork } from "../transport/network_interface.ts";
 import { Severity, type SyslogWriter } from "../trace/syslog.ts";
 
-/** What the responder listens on and what it advertises (spec/network.md §3.2). */
+/** What the responder listens on and what it advertises (docs/compatibility.md, "Network"). */
 export interface ResponderOptions {
   group: string;
   port: number;

@@ -1,5 +1,5 @@
 /**
- * The bytes of a message (spec/protocol.md D.3, D.5). Encoding reproduces the original's output
+ * The bytes of a message (docs/compatibility.md, "Wire protocol"). Encoding reproduces the original's output
  * byte for byte. Decoding is as tolerant as the GLib GMarkup parser the original reads with, and
  * strict where the original marks a message invalid.
  */

@@ -49,7 +49,7 @@ function msg(verb: number, step: number, body = ""): string {
   return `${DECLARATION}<msg level="3" verb="${verb}" step="${step}">${body}</msg>`;
 }
 
-// Every vector of spec/samples.md §1–§13, in order.
+// The original's sample messages, captured byte for byte (numbered as captured), in order.
 const SAMPLES: [string, Message, string][] = [
   [
     "§1 C: lock request",
@@ -228,13 +228,13 @@ const SAMPLES: [string, Message, string][] = [
   ],
 ];
 
-Deno.test("encodeMessage() writes every vector of samples.md byte for byte", () => {
+Deno.test("encodeMessage() writes every captured sample byte for byte", () => {
   for (const [label, message, expected] of SAMPLES) {
     assert.equal(text.decode(encodeMessage(message)), expected, label);
   }
 });
 
-Deno.test("decodeMessage() reads every vector of samples.md back", () => {
+Deno.test("decodeMessage() reads every captured sample back", () => {
   for (const [label, message, bytes] of SAMPLES) {
     assert.deepEqual(decode(bytes), message, label);
   }

@@ -1,5 +1,5 @@
 /**
- * Splits a byte stream into messages (spec/protocol.md D.2): a message ends at the first
+ * Splits a byte stream into messages (docs/compatibility.md, "Wire protocol"): a message ends at the first
  * `</msg>`, with no length prefix and nothing in between messages.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The messages of the client/daemon protocol, level 3 (spec/protocol.md D.4–D.6), as plain
+ * The messages of the client/daemon protocol, level 3 (docs/compatibility.md, "Wire protocol"), as plain
  * objects. Byte layout lives in `codec.ts`, stream splitting in `framing.ts`.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Reason codes of the original (`flom_errors.h`, spec/errors.md §3), their texts, and the one
+ * Reason codes of the original (docs/compatibility.md, "Exit statuses and messages"), their texts, and the one
  * error class the protocol layer throws.
  */
 

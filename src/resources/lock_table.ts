@@ -1,7 +1,7 @@
 /**
  * The daemon's lock table: routes lock requests to the live resource of their name, creates
  * resources or parks requests until someone creates them, tracks which connection is bound to
- * which resource, and retires resources left idle (spec/resources.md §B.0, protocol.md §C).
+ * which resource, and retires resources left idle (docs/compatibility.md, "Resources").
  */
 import { HierarchicalResource } from "./hierarchical.ts";
 import { DeadlineHeap, type HeapItem } from "./deadline_heap.ts";

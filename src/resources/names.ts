@@ -1,5 +1,5 @@
 /**
- * Resource name grammar (spec/resources.md §A). Names are "binary strings": one char per byte
+ * Resource name grammar (docs/compatibility.md, "Resources"). Names are "binary strings": one char per byte
  * (char codes 0..255), so that identity is the byte-wise identity of the original.
  */
 

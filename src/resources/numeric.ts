@@ -1,4 +1,4 @@
-/** Numeric resources `name[N]`: a pool of N units (spec/resources.md §B.2). */
+/** Numeric resources `name[N]`: a pool of N units (docs/compatibility.md, "Resources"). */
 import type { ResourceName } from "./names.ts";
 import { BaseResource, type ResourceRequest } from "./resource.ts";
 

@@ -1,6 +1,6 @@
 /**
  * What every resource kind is: a state machine that grants, queues or refuses lock requests and
- * hands freed capacity to its waiters (spec/resources.md §B.0).
+ * hands freed capacity to its waiters (docs/compatibility.md, "Resources").
  */
 import type { ResourceName } from "./names.ts";
 

@@ -1,7 +1,7 @@
 /**
  * Sequences `_s_name[N]` / `_S_name[N]`: up to N holders at a time, each handed the next value of
  * a counter; the transactional `_S_` kind reuses values whose holder rolled back
- * (spec/resources.md §B.5).
+ * (docs/compatibility.md, "Resources").
  */
 import type { ResourceName } from "./names.ts";
 import { BaseResource } from "./resource.ts";

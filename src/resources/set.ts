@@ -1,4 +1,4 @@
-/** Resource sets `a.b.c`: each member is lent to one holder at a time (spec/resources.md §B.3). */
+/** Resource sets `a.b.c`: each member is lent to one holder at a time (docs/compatibility.md, "Resources"). */
 import type { ResourceName } from "./names.ts";
 import { BaseResource } from "./resource.ts";
 

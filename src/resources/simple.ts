@@ -1,4 +1,4 @@
-/** Simple resources: DLM lock modes and their compatibility matrix (spec/resources.md §B.1). */
+/** Simple resources: DLM lock modes and their compatibility matrix (docs/compatibility.md, "Resources"). */
 import type { LockMode } from "./lock_mode.ts";
 import { anyGrantable, compatibleWithAll, type ModeCounts, newModeCounts } from "./mode_counts.ts";
 import type { ResourceName } from "./names.ts";

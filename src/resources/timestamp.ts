@@ -1,6 +1,6 @@
 /**
  * Timestamps `_t_FORMAT[N]`: up to N holders, each handed the current time formatted with FORMAT;
- * grants are spaced so that no two of them format to the same value (spec/resources.md §B.6).
+ * grants are spaced so that no two of them format to the same value (docs/compatibility.md, "Resources").
  */
 import type { ResourceName } from "./names.ts";
 import { BaseResource } from "./resource.ts";

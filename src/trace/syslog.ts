@@ -1,5 +1,5 @@
 /**
- * The daemon's messages to the local syslog (spec/daemon.md §8): `openlog("flom", LOG_PID,
+ * The daemon's messages to the local syslog (docs/compatibility.md, "Daemon"): `openlog("flom", LOG_PID,
  * LOG_DAEMON)` and the original's FLMnnnX texts, sent as RFC 3164 datagrams to /dev/log. A host
  * without a syslog socket simply gets no messages: its absence is not an error.
  */

@@ -1,5 +1,5 @@
 /**
- * FLOM_TRACE_MASK tracing (spec/tracing.md): a line is written only when its module's bit is
+ * FLOM_TRACE_MASK tracing (docs/compatibility.md, "Tracing"): a line is written only when its module's bit is
  * set in the mask, as `YYYY-MM-DD HH:MM:SS.uuuuuu [<pid>/<thread>] <message>`, local time.
  * The message texts are ours; the mask, the bits, the header and the destinations are the
  * original's.

@@ -1,6 +1,6 @@
 import { parseTraceMask, Tracer } from "./trace.ts";
 
-/** Where a process's trace lines go (spec/tracing.md §1). */
+/** Where a process's trace lines go (docs/compatibility.md, "Tracing"). */
 export interface TraceDestination {
   /** `-T`/`-t`: a file, truncated unless `append`; opened even when the mask is 0. */
   file?: string;

@@ -7,7 +7,7 @@ import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { withZone, zonedFromNetwork } from "./network_interface.ts";
 
-/** How to look for a daemon by UDP multicast (spec/network.md §3.1). */
+/** How to look for a daemon by UDP multicast (docs/compatibility.md, "Wire protocol"). */
 export interface DiscoveryOptions {
   group: string;
   port: number;

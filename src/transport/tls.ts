@@ -1,6 +1,6 @@
 /**
- * TLS with mutual authentication over UNIX sockets and TCP, for both sides (spec/network.md
- * §5): each side presents its certificate and accepts only a peer whose certificate chains to
+ * TLS with mutual authentication over UNIX sockets and TCP, for both sides (docs/compatibility.md,
+ * "Network"): each side presents its certificate and accepts only a peer whose certificate chains to
  * its CA; no host name is checked (the optional peer-id check compares unique ids with CNs).
  * The only module that uses node:tls: Deno's own TLS API can neither demand a client
  * certificate nor tell the peer's certificate.
