@@ -1,6 +1,6 @@
 /** The TypeScript API (mod.ts) against a real daemon, side by side with the CLI. */
 import assert from "node:assert/strict";
-import { lock, LockError } from "../mod.ts";
+import { lock, LockError, RC } from "../mod.ts";
 import { TestDir } from "./harness.ts";
 import { makeCertificates, OPENSSL, peer, UNIQUE_ID } from "./certificates.ts";
 
@@ -139,4 +139,15 @@ Deno.test("a lock without a timeout waits in the queue longer than a daemon may 
   assert.equal(outcome, "still waiting");
   await holder.unlock();
   await (await waiter).unlock();
+});
+
+Deno.test("lock() with no daemon rejects with RC.CONNECT_ERROR and names the socket", async () => {
+  await using dir = new TestDir();
+  await assert.rejects(
+    lock({ resource: "R", socketName: dir.socket }),
+    (error) =>
+      error instanceof LockError && error.rc === RC.CONNECT_ERROR &&
+      error.message ===
+        `ERROR: 'connect' function returned an error condition: no flom daemon is running at ${dir.socket}`,
+  );
 });

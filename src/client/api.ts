@@ -154,7 +154,15 @@ async function absolute(path: string): Promise<string> {
 }
 
 function asLockError(error: unknown): unknown {
-  if (error instanceof ClientError) return new LockError(error.rc);
+  if (error instanceof ClientError) {
+    // The original's text, then ours where it says more (which socket has no daemon, …).
+    return new LockError(
+      error.rc,
+      error.explanation === undefined
+        ? strerror(error.rc)
+        : `${strerror(error.rc)}: ${error.explanation}`,
+    );
+  }
   // A per-user socket of another user: nobody this program may talk to.
   if (error instanceof SocketOwnerError) return new LockError(RC.CONNECT_ERROR, error.message);
   return error;
