@@ -5,7 +5,7 @@
  * run unchanged without touching the user's daemon.
  */
 import { deepStrictEqual, ok } from "node:assert/strict";
-import { exists, ROOT, waitUntil } from "./harness.ts";
+import { ROOT, waitUntil } from "./harness.ts";
 
 interface Example {
   script: string;
@@ -24,6 +24,23 @@ function testedExamples(markdown: string): Example[] {
   return examples;
 }
 
+/** The processes whose environment has HOME=`home`. */
+function processesWithHome(home: string): number[] {
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    const pid = Number(entry.name);
+    if (!Number.isInteger(pid) || pid === Deno.pid) continue;
+    try {
+      if (Deno.readTextFileSync(`/proc/${pid}/environ`).split("\0").includes(`HOME=${home}`)) {
+        pids.push(pid);
+      }
+    } catch {
+      // Exited while we looked, or not ours to read.
+    }
+  }
+  return pids;
+}
+
 const examples = testedExamples(Deno.readTextFileSync(`${ROOT}README.md`));
 
 Deno.test("the README has tested examples", () => {
@@ -33,7 +50,7 @@ Deno.test("the README has tested examples", () => {
 for (const example of examples) {
   Deno.test(`README line ${example.line}: ${example.script.split("\n")[0]}`, async () => {
     const dir = Deno.makeTempDirSync({ prefix: "flr" });
-    const socket = `${dir}/sock`;
+    const socket = `${dir}/sock`; // the default socket of the examples' private configuration
     try {
       Deno.mkdirSync(`${dir}/bin`);
       Deno.symlinkSync(`${ROOT}scripts/flom`, `${dir}/bin/flom`);
@@ -55,11 +72,10 @@ for (const example of examples) {
         { code: 0, stdout: example.output },
         text.decode(stderr),
       );
-      // Stop the daemon the example started, and see it gone.
-      if (exists(socket)) {
-        await new Deno.Command("bash", { args: ["-c", "flom -X"], cwd: dir, env }).output();
-        await waitUntil(() => !exists(socket), "the example's daemon to stop");
-      }
+      // Stop the daemons the example started (they inherited its HOME), and see them gone.
+      const started = processesWithHome(dir);
+      for (const pid of started) Deno.kill(pid, "SIGTERM");
+      await waitUntil(() => processesWithHome(dir).length === 0, "the example's daemons to stop");
     } finally {
       Deno.removeSync(dir, { recursive: true });
     }
