@@ -1,6 +1,6 @@
 import { defaultSocketName } from "../config/check.ts";
 import { defaultSettings, type Settings } from "../config/settings.ts";
-import { RC, strerror } from "../protocol/return_codes.ts";
+import { RC, ReasonError, strerror } from "../protocol/return_codes.ts";
 import { LOCK_MODE_SHORT_NAMES } from "../resources/lock_mode.ts";
 import { currentAccount } from "./account.ts";
 import { ClientError } from "./client_error.ts";
@@ -44,13 +44,11 @@ export interface LockOptions {
 }
 
 /** Why a lock was not obtained, with the original's reason code (`rc`, see docs/compatibility.md). */
-export class LockError extends Error {
-  readonly rc: number;
+export class LockError extends ReasonError {
+  override name = "LockError";
 
   constructor(rc: number, message: string = strerror(rc)) {
-    super(message);
-    this.name = "LockError";
-    this.rc = rc;
+    super(rc, message);
   }
 }
 

@@ -5,11 +5,16 @@ import {
   MAX_DAEMON_MESSAGE_BYTES,
 } from "../protocol/messages.ts";
 import { encodeMessage } from "../protocol/codec.ts";
-import { errorMessage, ProtocolError, RC, strerror } from "../protocol/return_codes.ts";
+import {
+  errorMessage,
+  ProtocolError,
+  RC,
+  ReasonError,
+  strerror,
+} from "../protocol/return_codes.ts";
 import { MessageStream } from "../transport/message_stream.ts";
 import { ClientError } from "./client_error.ts";
 import type { StreamConn } from "../transport/stream_conn.ts";
-import { TlsError } from "../transport/tls_error.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import type { Settings } from "../config/settings.ts";
 import { toBinaryString } from "../protocol/binary_string.ts";
@@ -264,13 +269,13 @@ export class LockSession {
       if (error instanceof ClientError) throw error;
       // A TLS daemon answers a plain request with a TLS alert, if anything, and hangs up.
       if (
-        error instanceof ProtocolError && error.code === RC.RECV_ERROR && first &&
+        error instanceof ProtocolError && error.rc === RC.RECV_ERROR && first &&
         this.#stream.conn.peerCommonName === undefined
       ) {
         throw this.#closedUnanswered();
       }
-      if (error instanceof ProtocolError) throw new ClientError(error.code, error.message);
-      if (error instanceof TlsError) throw new ClientError(error.rc, error.message);
+      // Framing, decoding and TLS failures, with their own reason codes.
+      if (error instanceof ReasonError) throw new ClientError(error.rc, error.message);
       throw new ClientError(RC.RECV_ERROR, errorMessage(error));
     } finally {
       timer?.cancel();

@@ -39,7 +39,7 @@ function decode(xml: string): Message {
 function assertRejects(xml: string | Uint8Array, code: number): void {
   assert.throws(
     () => decodeMessage(typeof xml === "string" ? utf8.encode(xml) : xml),
-    (error) => error instanceof ProtocolError && error.code === code,
+    (error) => error instanceof ProtocolError && error.rc === code,
     typeof xml === "string" ? xml : `${xml}`,
   );
 }
@@ -584,7 +584,7 @@ Deno.test("decodeMessage() throws nothing but ProtocolError on garbage", () => {
       encodeMessage(decodeMessage(bytes));
     } catch (error) {
       assert.ok(
-        error instanceof ProtocolError && codes.has(error.code),
+        error instanceof ProtocolError && codes.has(error.rc),
         `${error} for ${JSON.stringify(text.decode(bytes))}`,
       );
     }

@@ -16,7 +16,7 @@ function strings(messages: Uint8Array[]): string[] {
 }
 
 function isOverflow(error: unknown): boolean {
-  return error instanceof ProtocolError && error.code === RC.BUFFER_OVERFLOW;
+  return error instanceof ProtocolError && error.rc === RC.BUFFER_OVERFLOW;
 }
 
 Deno.test("MessageFramer.push() returns a whole message", () => {

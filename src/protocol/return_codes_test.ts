@@ -34,6 +34,6 @@ Deno.test("ProtocolError carries the reason code", () => {
   const error = new ProtocolError(RC.PROTOCOL_ERROR, "bad step");
   assert.ok(error instanceof Error);
   assert.equal(error.name, "ProtocolError");
-  assert.equal(error.code, -13);
+  assert.equal(error.rc, -13);
   assert.equal(error.message, "bad step");
 });

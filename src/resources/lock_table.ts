@@ -3,6 +3,7 @@
  * resources or parks requests until someone creates them, tracks which connection is bound to
  * which resource, and retires resources left idle (docs/compatibility.md, "Resources").
  */
+import { RC } from "../protocol/return_codes.ts";
 import { HierarchicalResource } from "./hierarchical.ts";
 import { DeadlineHeap, type HeapItem } from "./deadline_heap.ts";
 import { isLockMode } from "./lock_mode.ts";
@@ -35,23 +36,23 @@ export interface LockRequestInput {
 /** The immediate answer (step 16) to a lock request. */
 export type LockOutcome =
   /** Granted; `element` for set, sequence and timestamp resources. */
-  | { rc: 0; element?: string }
+  | { rc: typeof RC.OK; element?: string }
   /** Enqueued; a Notice will follow. */
-  | { rc: 1 }
+  | { rc: typeof RC.LOCK_ENQUEUED }
   /** create=false, resource absent, wait=true: parked until the resource is created. */
-  | { rc: 2 }
+  | { rc: typeof RC.LOCK_WAIT_RESOURCE }
   /** Busy and wait=false. */
-  | { rc: 4 }
+  | { rc: typeof RC.LOCK_BUSY }
   /** create=false, resource absent, wait=false. */
-  | { rc: 5 }
+  | { rc: typeof RC.LOCK_CANT_WAIT }
   /** Impossible: numeric quantity larger than the total. */
-  | { rc: 6 }
+  | { rc: typeof RC.LOCK_IMPOSSIBLE }
   /** Not a valid resource name. */
-  | { rc: -14 }
+  | { rc: typeof RC.INVALID_RESOURCE_NAME }
   /** Timestamp format without a time specifier: the resource cannot be created. */
-  | { rc: -25 }
+  | { rc: typeof RC.INVALID_TIMESTAMP_FORMAT }
   /** Invalid request; the daemon closes the connection. */
-  | { rc: -13 };
+  | { rc: typeof RC.PROTOCOL_ERROR };
 
 /** Options of `LockTable`. */
 export interface LockTableOptions {
@@ -59,11 +60,11 @@ export interface LockTableOptions {
   now: () => number;
 }
 
-const INVALID_REQUEST: LockOutcome = { rc: -13 };
-const INVALID_NAME: LockOutcome = { rc: -14 };
-const CANNOT_CREATE: LockOutcome = { rc: -25 };
-const PARKED: LockOutcome = { rc: 2 };
-const CANNOT_WAIT: LockOutcome = { rc: 5 };
+const INVALID_REQUEST: LockOutcome = { rc: RC.PROTOCOL_ERROR };
+const INVALID_NAME: LockOutcome = { rc: RC.INVALID_RESOURCE_NAME };
+const CANNOT_CREATE: LockOutcome = { rc: RC.INVALID_TIMESTAMP_FORMAT };
+const PARKED: LockOutcome = { rc: RC.LOCK_WAIT_RESOURCE };
+const CANNOT_WAIT: LockOutcome = { rc: RC.LOCK_CANT_WAIT };
 
 // The original retires a resource after two idle polls of its worker: the first lasts the idle
 // lifespan (1000 ms when 0), the second 1000 ms.
@@ -146,7 +147,7 @@ function createResource(name: ResourceName, now: () => number): Resource | undef
 }
 
 function toNotice(conn: ConnId, outcome: LockOutcome): Notice {
-  const element = outcome.rc === 0 ? outcome.element : undefined;
+  const element = outcome.rc === RC.OK ? outcome.element : undefined;
   return element === undefined ? { conn, rc: outcome.rc } : { conn, rc: outcome.rc, element };
 }
 
@@ -306,7 +307,11 @@ export class LockTable {
   /** Hands the request to the resource and binds `conn` to it. */
   #request(conn: ConnId, entry: Entry, name: ResourceName, request: LockRequestInput): LockOutcome {
     const result = entry.resource.lock(conn, name, request);
-    const state = result.rc === 0 ? State.Holder : result.rc === 1 ? State.Waiter : State.Bound;
+    const state = result.rc === RC.OK
+      ? State.Holder
+      : result.rc === RC.LOCK_ENQUEUED
+      ? State.Waiter
+      : State.Bound;
     if (state === State.Holder) this.#holders++;
     else if (state === State.Waiter) this.#waiters++;
     this.#connections.set(conn, new Binding(entry, entry.key, request.name, state));

@@ -2,6 +2,7 @@
  * What every resource kind is: a state machine that grants, queues or refuses lock requests and
  * hands freed capacity to its waiters (docs/compatibility.md, "Resources").
  */
+import { RC } from "../protocol/return_codes.ts";
 import type { ResourceName } from "./names.ts";
 
 /** Opaque connection identity chosen by the daemon. */
@@ -18,7 +19,11 @@ export interface ResourceRequest {
 }
 
 /** A resource's answer to a lock request: granted (with its element), enqueued, busy, impossible. */
-export type LockResult = { rc: 0; element?: string } | { rc: 1 } | { rc: 4 } | { rc: 6 };
+export type LockResult =
+  | { rc: typeof RC.OK; element?: string }
+  | { rc: typeof RC.LOCK_ENQUEUED }
+  | { rc: typeof RC.LOCK_BUSY }
+  | { rc: typeof RC.LOCK_IMPOSSIBLE };
 
 /** An asynchronous answer the daemon must send (at step 24) to another connection. */
 export interface Notice {
@@ -44,9 +49,9 @@ export interface Resource {
   wake(): Notice[];
 }
 
-const ENQUEUED: LockResult = { rc: 1 };
-const BUSY: LockResult = { rc: 4 };
-const IMPOSSIBLE: LockResult = { rc: 6 };
+const ENQUEUED: LockResult = { rc: RC.LOCK_ENQUEUED };
+const BUSY: LockResult = { rc: RC.LOCK_BUSY };
+const IMPOSSIBLE: LockResult = { rc: RC.LOCK_IMPOSSIBLE };
 
 /**
  * The rules every kind shares: a request is checked against the holders only, never against the
@@ -105,7 +110,7 @@ export abstract class BaseResource<H, W> implements Resource {
     if (this.impossible(waiter)) return IMPOSSIBLE;
     if (this.canGrant(waiter)) {
       const element = this.#grant(conn, waiter);
-      return element === undefined ? { rc: 0 } : { rc: 0, element };
+      return element === undefined ? { rc: RC.OK } : { rc: RC.OK, element };
     }
     if (!request.wait) return BUSY;
     (this.#waiters ??= new Map()).set(conn, waiter);
@@ -139,7 +144,7 @@ export abstract class BaseResource<H, W> implements Resource {
       if (!this.canGrant(waiter)) continue;
       this.#dequeue(waiters, conn, waiter);
       const element = this.#grant(conn, waiter);
-      notices.push(element === undefined ? { conn, rc: 0 } : { conn, rc: 0, element });
+      notices.push(element === undefined ? { conn, rc: RC.OK } : { conn, rc: RC.OK, element });
     }
     return notices;
   }
