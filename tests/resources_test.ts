@@ -1,8 +1,9 @@
 /**
- * The original's use cases for numeric, set, hierarchical, sequence and timestamp resources and
- * for long-term resources (its usecase-num, -set, -hier, -seq, -tms and -lt scenarios; the
- * semantics in docs/compatibility.md, "Resources"), run through the real CLI. Waiting is observed through the client trace (FLOM_TRACE_MASK=0x8: "step=16 rc=1" =
- * enqueued, "step=16 rc=2" = parked until the resource is created), never guessed from time.
+ * The original's use cases for numeric, set, hierarchical, sequence and timestamp resources and for
+ * long-term resources (its usecase-num, -set, -hier, -seq, -tms and -lt scenarios; the semantics in
+ * docs/compatibility.md, "Resources"), run through the real CLI. Waiting is observed through the
+ * client trace (FLOM_TRACE_MASK=0x8: "step=16 rc=1" = enqueued, "step=16 rc=2" = parked until the
+ * resource is created), never guessed from time.
  */
 import {
   deepStrictEqual as assertEquals,

@@ -1,7 +1,8 @@
 /**
- * TLS with mutual authentication (docs/compatibility.md, "Network", the original's tls.at and the TLS rows of
- * debug-features.at): locks and shutdown requests over TLS on UNIX sockets and TCP, refused
- * certificates and keys, the peer-id check on either side, plain peers against TLS ones, the
+ * TLS with mutual authentication (docs/compatibility.md, "Network", the original's tls.at and the
+ * TLS rows of debug-features.at): locks and shutdown requests over TLS on UNIX sockets and TCP,
+ * refused certificates and keys, the peer-id check on either side, plain peers against TLS ones,
+ * the
  * `tls.server`/`tls.client` debug features, and the transport's handshake handling.
  *
  * Every test builds its own certificates with openssl, as the original's tls_setup.sh: CA1

@@ -1,7 +1,7 @@
 /**
- * `--debug-feature NAME` (docs/compatibility.md, "Debug features"): one-shot checks run instead of a lock: the
- * IPv6 multicast pair (debug_ipv6_multicast.ts) and the TLS pair. The
- * TLS pair checks certificates without a daemon: `tls.server` accepts one client on `-a`/`-p`,
+ * `--debug-feature NAME` (docs/compatibility.md, "Debug features"): one-shot checks run instead of
+ * a lock: the IPv6 multicast pair (debug_ipv6_multicast.ts) and the TLS pair. The TLS pair checks
+ * certificates without a daemon: `tls.server` accepts one client on `-a`/`-p`,
  * `tls.client` connects to it, and they exchange their unique ids as `<id></msg>`. Success is
  * exit 0; any failure, an unknown name included, is exit 1 with nothing printed, as in the
  * original. The reason of a failure is traced (FLOM_TRACE_MASK bit 0x100000).

@@ -1,8 +1,8 @@
 /**
- * The original's IPv6 multicast debug features (docs/compatibility.md, "Debug features"): a one-shot responder
- * that waits for one datagram on the group and answers WELCOME, and a requester that sends
- * HELLO to the group and waits for the answer. They check that IPv6 multicast works between two
- * hosts before flom's discovery is relied on.
+ * The original's IPv6 multicast debug features (docs/compatibility.md, "Debug features"): a
+ * one-shot responder that waits for one datagram on the group and answers WELCOME, and a requester
+ * that sends HELLO to the group and waits for the answer. They check that IPv6 multicast works
+ * between two hosts before flom's discovery is relied on.
  */
 import dgram from "node:dgram";
 import { isIP } from "node:net";

@@ -1,7 +1,7 @@
 /**
- * The flom command line (docs/compatibility.md, "Command line", with the README's differences): options end at
- * the first word that is not an option, short options take attached values (`-d0`), and every
- * setting given wins over the config files.
+ * The flom command line (docs/compatibility.md, "Command line", with the README's differences):
+ * options end at the first word that is not an option, short options take attached values (`-d0`),
+ * and every setting given wins over the config files.
  */
 import { readSetting, SETTING_KEYS, type SettingKey } from "../config/layer.ts";
 import type { Settings } from "../config/settings.ts";

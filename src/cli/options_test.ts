@@ -19,7 +19,8 @@ function usageError(argv: string[], message: string): void {
   });
 }
 
-// Every setting option of docs/compatibility.md, "Command line": [short, long, value, expected overrides].
+// Every setting option of docs/compatibility.md, "Command line": [short, long, value, expected
+// overrides].
 const SETTING_CASES: [string | undefined, string, string, Partial<Settings>][] = [
   ["t", "daemon-trace-file", "/tmp/flom_daemon.trc", { daemonTraceFile: "/tmp/flom_daemon.trc" }],
   ["T", "command-trace-file", "/tmp/c.trc", { commandTraceFile: "/tmp/c.trc" }],

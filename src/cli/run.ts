@@ -9,6 +9,8 @@ import { signalName } from "../config/values.ts";
 import type { Settings } from "../config/settings.ts";
 import { runCommand } from "../exec/run_command.ts";
 import { RC, strerror } from "../protocol/return_codes.ts";
+import { encodeUtf8 } from "../protocol/binary_string.ts";
+import { writeAllSync } from "../transport/stream_conn.ts";
 import { readUniqueId, UNIQUE_ID_FILES } from "../transport/unique_id.ts";
 import type { Tracer } from "../trace/trace.ts";
 import { openTracer } from "../trace/trace_file.ts";
@@ -23,14 +25,15 @@ export interface Console {
 }
 
 const STANDARD_CONSOLE: Console = {
-  out: (text) => writeAll(Deno.stdout, text),
-  err: (text) => writeAll(Deno.stderr, text),
+  out: (text) => writeAllSync(Deno.stdout, encodeUtf8(text)),
+  err: (text) => writeAllSync(Deno.stderr, encodeUtf8(text)),
 };
 
 /**
  * The flom command: parses `argv`, loads the configuration, then shows help/version/lists, runs a
- * debug feature, requests a daemon shutdown, or locks the resource, runs the command and
- * unlocks. Returns the exit status (docs/compatibility.md, "Exit statuses and messages"); never exits the process itself.
+ * debug feature, requests a daemon shutdown, or locks the resource, runs the command and unlocks.
+ * Returns the exit status (docs/compatibility.md, "Exit statuses and messages"); never exits the
+ * process itself.
  */
 export async function run(argv: string[], console: Console = STANDARD_CONSOLE): Promise<number> {
   let cli: CommandLine;
@@ -246,10 +249,4 @@ function reportFailure(error: unknown, step: string, console: Console): number {
     return EXIT.GENERIC_ERROR;
   }
   throw error;
-}
-
-function writeAll(file: { writeSync(bytes: Uint8Array): number }, text: string): void {
-  const bytes = new TextEncoder().encode(text);
-  let offset = 0;
-  while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
 }

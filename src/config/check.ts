@@ -1,6 +1,6 @@
 /**
- * The configuration check run once all layers are applied (docs/compatibility.md, "Configuration"): refuses
- * contradictory settings, computes the default socket name, and coerces the lock mode and
+ * The configuration check run once all layers are applied (docs/compatibility.md, "Configuration"):
+ * refuses contradictory settings, computes the default socket name, and coerces the lock mode and
  * quantity to what the resource kind supports.
  */
 import { LockMode } from "../resources/lock_mode.ts";

@@ -1,6 +1,6 @@
 /**
- * The GKeyFile syntax of flom's config files (docs/compatibility.md, "Configuration"), parsed from text: `[Group]`
- * headers, `Key=Value` lines, `#` comments and blank lines.
+ * The GKeyFile syntax of flom's config files (docs/compatibility.md, "Configuration"), parsed from
+ * text: `[Group]` headers, `Key=Value` lines, `#` comments and blank lines.
  */
 
 /** One value of a key file, after escapes, with the 1-based line it came from (0: unknown). */

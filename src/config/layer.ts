@@ -110,8 +110,9 @@ const MAX_PORT = 65535;
 const KEEPALIVE_HELP = "Local override for SO_KEEPALIVE feature";
 
 /**
- * All settings, in the order the original reads its config file (docs/compatibility.md, "Configuration"), which is
- * also the order of the verbose dump (docs/compatibility.md, "Command line").
+ * All settings, in the order the original reads its config file (docs/compatibility.md,
+ * "Configuration"), which is also the order of the verbose dump (docs/compatibility.md, "Command
+ * line").
  */
 export const SETTING_KEYS: readonly SettingKey[] = [
   {
@@ -466,10 +467,11 @@ function location(path: string, line: number): string {
 
 /**
  * Applies the known keys of a parsed config file onto `settings` (mutating it), in the order of
- * {@link SETTING_KEYS}; unknown groups and keys are ignored with a warning each, and any group
- * may be missing (the original demands [Resource], [Daemon] and [Network]). `path` only names
- * the file in messages. Returns warning lines. Throws {@link ConfigError} at the first refused value, whose message
- * names the file, line, key and value; the keys read before it stay applied, as in the original.
+ * {@link SETTING_KEYS}; unknown groups and keys are ignored with a warning each, and any group may
+ * be missing (the original demands [Resource], [Daemon] and [Network]). `path` only names the file
+ * in messages. Returns warning lines. Throws {@link ConfigError} at the first refused value, whose
+ * message names the file, line, key and value; the keys read before it stay applied, as in the
+ * original.
  */
 export function applyConfigFile(settings: Settings, file: KeyFile, path: string): string[] {
   const warnings: string[] = [];

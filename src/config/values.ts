@@ -1,7 +1,7 @@
 /**
- * How the values of settings are spelled (docs/compatibility.md, "Command line"): C integers, yes/no, lock modes, signal
- * lists, and the rules for resource and socket names. Shared by the config files and the command
- * line; every function is pure.
+ * How the values of settings are spelled (docs/compatibility.md, "Command line"): C integers,
+ * yes/no, lock modes, signal lists, and the rules for resource and socket names. Shared by the
+ * config files and the command line; every function is pure.
  */
 import { LockMode } from "../resources/lock_mode.ts";
 import { parseResourceName, resourceNameAdvice } from "../resources/names.ts";

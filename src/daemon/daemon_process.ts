@@ -1,6 +1,8 @@
 import { type DaemonLaunch, formatStartReport, type StartReport } from "./launch_contract.ts";
 import { RC } from "../protocol/return_codes.ts";
 import { runDaemon } from "./run_daemon.ts";
+import { encodeUtf8 } from "../protocol/binary_string.ts";
+import { writeAllSync } from "../transport/stream_conn.ts";
 
 /**
  * The daemon process: takes the launch (JSON) written by the client, reports its start on
@@ -21,9 +23,7 @@ export async function runDaemonProcess(launchJson: string): Promise<number> {
 
 function writeReport(report: StartReport): void {
   try {
-    const bytes = new TextEncoder().encode(formatStartReport(report));
-    let offset = 0;
-    while (offset < bytes.length) offset += Deno.stdout.writeSync(bytes.subarray(offset));
+    writeAllSync(Deno.stdout, encodeUtf8(formatStartReport(report)));
   } catch {
     // The launching client is gone; the daemon serves the others all the same.
   }

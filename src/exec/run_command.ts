@@ -1,4 +1,4 @@
-import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
+import { clockTime, NO_TRACE, TraceModule, type Tracer, zeroPadded } from "../trace/trace.ts";
 
 /** Exit status when the command cannot be run at all (the original's 97). */
 export const UNABLE_TO_EXECUTE = 97;
@@ -114,9 +114,6 @@ function whyNotExecutable(program: string, error: unknown): string {
 /** The original's GLib warning for a command that cannot be executed, framing included. */
 function execWarning(program: string): string {
   const now = new Date();
-  const pad = (value: number, width = 2) => String(value).padStart(width, "0");
-  const time = `${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}.${
-    pad(now.getMilliseconds(), 3)
-  }`;
+  const time = `${clockTime(now)}.${zeroPadded(now.getMilliseconds(), 3)}`;
   return `\n** (flom:${Deno.pid}): WARNING **: ${time}: Unable to execute command '${program}'\n`;
 }

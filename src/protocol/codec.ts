@@ -1,7 +1,7 @@
 /**
- * The bytes of a message (docs/compatibility.md, "Wire protocol"). Encoding reproduces the original's output
- * byte for byte. Decoding is as tolerant as the GLib GMarkup parser the original reads with, and
- * strict where the original marks a message invalid.
+ * The bytes of a message (docs/compatibility.md, "Wire protocol"). Encoding reproduces the
+ * original's output byte for byte. Decoding is as tolerant as the GLib GMarkup parser the original
+ * reads with, and strict where the original marks a message invalid.
  */
 
 import {

@@ -1,5 +1,6 @@
 /**
- * Splits a byte stream into messages (docs/compatibility.md, "Wire protocol"): a message ends at the first
+ * Splits a byte stream into messages (docs/compatibility.md, "Wire protocol"): a message ends at
+ * the first
  * `</msg>`, with no length prefix and nothing in between messages.
  */
 

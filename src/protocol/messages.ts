@@ -1,6 +1,6 @@
 /**
- * The messages of the client/daemon protocol, level 3 (docs/compatibility.md, "Wire protocol"), as plain
- * objects. Byte layout lives in `codec.ts`, stream splitting in `framing.ts`.
+ * The messages of the client/daemon protocol, level 3 (docs/compatibility.md, "Wire protocol"), as
+ * plain objects. Byte layout lives in `codec.ts`, stream splitting in `framing.ts`.
  */
 
 /** The `level` attribute of every message, for every verb. */

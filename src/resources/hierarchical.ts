@@ -1,6 +1,7 @@
 /**
- * Hierarchical resources `/a/b/c`: one tree per root component; a lock conflicts with locks held
- * on its ancestors, on itself and on its descendants, never with siblings (docs/compatibility.md, "Resources").
+ * Hierarchical resources `/a/b/c`: one tree per root component; a lock conflicts with locks held on
+ * its ancestors, on itself and on its descendants, never with siblings (docs/compatibility.md,
+ * "Resources").
  */
 import type { LockMode } from "./lock_mode.ts";
 import { anyGrantable, compatibleWithAll, type ModeCounts, newModeCounts } from "./mode_counts.ts";

@@ -1,6 +1,6 @@
 /**
- * Resource name grammar (docs/compatibility.md, "Resources"). Names are "binary strings": one char per byte
- * (char codes 0..255), so that identity is the byte-wise identity of the original.
+ * Resource name grammar (docs/compatibility.md, "Resources"). Names are "binary strings": one char
+ * per byte (char codes 0..255), so that identity is the byte-wise identity of the original.
  */
 
 /** The six resource kinds, in the order the grammar tries them. */

@@ -1,6 +1,7 @@
 /**
  * Timestamps `_t_FORMAT[N]`: up to N holders, each handed the current time formatted with FORMAT;
- * grants are spaced so that no two of them format to the same value (docs/compatibility.md, "Resources").
+ * grants are spaced so that no two of them format to the same value (docs/compatibility.md,
+ * "Resources").
  */
 import type { ResourceName } from "./names.ts";
 import { BaseResource } from "./resource.ts";

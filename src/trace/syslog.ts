@@ -1,8 +1,9 @@
 /**
- * The daemon's messages to the local syslog (docs/compatibility.md, "Daemon"): `openlog("flom", LOG_PID,
- * LOG_DAEMON)` and the original's FLMnnnX texts, sent as RFC 3164 datagrams to /dev/log. A host
- * without a syslog socket simply gets no messages: its absence is not an error.
+ * The daemon's messages to the local syslog (docs/compatibility.md, "Daemon"): `openlog("flom",
+ * LOG_PID, LOG_DAEMON)` and the original's FLMnnnX texts, sent as RFC 3164 datagrams to /dev/log. A
+ * host without a syslog socket simply gets no messages: its absence is not an error.
  */
+import { clockTime } from "./trace.ts";
 
 /** Syslog severities used by the catalogue. */
 export const Severity = { ERR: 3, WARNING: 4, NOTICE: 5, INFO: 6 } as const;
@@ -18,12 +19,10 @@ export function formatSyslogLine(
   ident: string,
   pid: number,
 ): string {
-  const pad = (value: number) => String(value).padStart(2, "0");
   const day = String(at.getDate()).padStart(2, " ");
-  const time = `${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
-  return `<${LOG_DAEMON | severity}>${
-    MONTHS[at.getMonth()]
-  } ${day} ${time} ${ident}[${pid}]: ${message}`;
+  return `<${LOG_DAEMON | severity}>${MONTHS[at.getMonth()]} ${day} ${
+    clockTime(at)
+  } ${ident}[${pid}]: ${message}`;
 }
 
 /** A sink for the daemon's FLMnnnX messages. */

@@ -1,8 +1,8 @@
 /**
- * FLOM_TRACE_MASK tracing (docs/compatibility.md, "Tracing"): a line is written only when its module's bit is
- * set in the mask, as `YYYY-MM-DD HH:MM:SS.uuuuuu [<pid>/<thread>] <message>`, local time.
- * The message texts are ours; the mask, the bits, the header and the destinations are the
- * original's.
+ * FLOM_TRACE_MASK tracing (docs/compatibility.md, "Tracing"): a line is written only when its
+ * module's bit is set in the mask, as `YYYY-MM-DD HH:MM:SS.uuuuuu [<pid>/<thread>] <message>`,
+ * local time. The message texts are ours; the mask, the bits, the header and the destinations are
+ * the original's.
  */
 
 /** The original's module bits. */
@@ -37,18 +37,27 @@ export function parseTraceMask(value: string | undefined): number {
   return mask >>> 0;
 }
 
+/** `HH:MM:SS` of `date` in local time, as the original's trace lines, logs and warnings show it. */
+export function clockTime(date: Date): string {
+  return `${zeroPadded(date.getHours())}:${zeroPadded(date.getMinutes())}:${
+    zeroPadded(date.getSeconds())
+  }`;
+}
+
+/** `value` with at least `width` digits, zeros in front. */
+export function zeroPadded(value: number, width = 2): string {
+  return String(value).padStart(width, "0");
+}
+
 /** Formats one trace line (newline included) for `message` at epoch milliseconds `now`. */
 export function formatTraceLine(now: number, pid: number, message: string): string {
   // Whole microseconds first: fractional milliseconds are not exact in floating point.
   const epochMicros = Math.round(now * 1000);
   const date = new Date(Math.floor(epochMicros / 1000));
-  const pad = (value: number, width = 2) => String(value).padStart(width, "0");
   const micros = epochMicros % 1_000_000;
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${
-    pad(date.getHours())
-  }:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${
-    pad(micros, 6)
-  } [${pid}/0x1] ${message}\n`;
+  return `${date.getFullYear()}-${zeroPadded(date.getMonth() + 1)}-${zeroPadded(date.getDate())} ${
+    clockTime(date)
+  }.${zeroPadded(micros, 6)} [${pid}/0x1] ${message}\n`;
 }
 
 /** A sink for trace lines; tracing is off for modules whose bit is not in `mask`. */

@@ -1,4 +1,6 @@
 import { parseTraceMask, Tracer } from "./trace.ts";
+import { encodeUtf8 } from "../protocol/binary_string.ts";
+import { writeAllSync } from "../transport/stream_conn.ts";
 
 /** Where a process's trace lines go (docs/compatibility.md, "Tracing"). */
 export interface TraceDestination {
@@ -23,12 +25,7 @@ export function openTracer(destination: TraceDestination): Tracer {
         append: destination.append,
         truncate: !destination.append,
       });
-      const encoder = new TextEncoder();
-      write = (line) => {
-        const bytes = encoder.encode(line);
-        let offset = 0;
-        while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
-      };
+      write = (line) => writeAllSync(file, encodeUtf8(line));
     } catch {
       // Keep the previous destination.
     }

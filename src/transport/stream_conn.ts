@@ -30,6 +30,15 @@ export async function writeAll(conn: StreamConn, bytes: Uint8Array): Promise<voi
   while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
 }
 
+/** Writes all of `bytes` to a file (standard output, a trace file), blocking. */
+export function writeAllSync(
+  file: { writeSync(bytes: Uint8Array): number },
+  bytes: Uint8Array,
+): void {
+  let offset = 0;
+  while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
+}
+
 /** The accepting side of a stream transport. */
 export interface StreamListener {
   /** The next connection; rejects once the listener is closed. */

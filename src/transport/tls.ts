@@ -1,9 +1,9 @@
 /**
  * TLS with mutual authentication over UNIX sockets and TCP, for both sides (docs/compatibility.md,
- * "Network"): each side presents its certificate and accepts only a peer whose certificate chains to
- * its CA; no host name is checked (the optional peer-id check compares unique ids with CNs).
- * The only module that uses node:tls: Deno's own TLS API can neither demand a client
- * certificate nor tell the peer's certificate.
+ * "Network"): each side presents its certificate and accepts only a peer whose certificate chains
+ * to its CA; no host name is checked (the optional peer-id check compares unique ids with CNs). The
+ * only module that uses node:tls: Deno's own TLS API can neither demand a client certificate nor
+ * tell the peer's certificate.
  */
 import * as tls from "node:tls";
 import { RC } from "../protocol/return_codes.ts";
