@@ -12,7 +12,8 @@ const PATHS = [
   {
     name: "a local daemon's start",
     modules: new Set([...staticGraph("main.ts"), ...staticGraph("src/daemon/daemon_process.ts")]),
-    budget: 36,
+    // 37: the launch is checked against the settings defaults (config/settings.ts).
+    budget: 37,
   },
 ];
 

@@ -44,6 +44,28 @@ export interface Settings {
   tlsCheckPeerId: boolean;
 }
 
+/** The settings that may be absent: every one of them is a string (a path, an address, a name). */
+export const OPTIONAL_SETTINGS = [
+  "daemonTraceFile",
+  "commandTraceFile",
+  "socketName",
+  "unicastAddress",
+  "multicastAddress",
+  "mountPointVfs",
+  "networkInterface",
+  "tlsCertificate",
+  "tlsPrivateKey",
+  "tlsCaCertificate",
+] as const satisfies readonly OptionalSetting[];
+
+type OptionalSetting = {
+  [Field in keyof Settings]-?: undefined extends Settings[Field] ? Field : never;
+}[keyof Settings];
+
+// The compiler refuses this line if a field may be absent and is missing from the list above.
+const _everyOptionalSetting: Exclude<OptionalSetting, typeof OPTIONAL_SETTINGS[number]> extends
+  never ? true : never = true;
+
 /** The name used when none is given; the CLI refuses to set it explicitly. */
 export const DEFAULT_RESOURCE_NAME = "_RESOURCE";
 

@@ -1,4 +1,4 @@
-import { type DaemonLaunch, formatStartReport, type StartReport } from "./launch_contract.ts";
+import { formatStartReport, parseDaemonLaunch, type StartReport } from "./launch_contract.ts";
 import { RC } from "../protocol/return_codes.ts";
 import { runDaemon } from "./run_daemon.ts";
 import { encodeUtf8 } from "../protocol/binary_string.ts";
@@ -11,10 +11,8 @@ import { writeAllSync } from "../transport/stream_conn.ts";
 export async function runDaemonProcess(launchJson: string): Promise<number> {
   // One misbehaving promise must never take every user's locks down with the process.
   globalThis.addEventListener("unhandledrejection", (event) => event.preventDefault());
-  let launch: DaemonLaunch;
-  try {
-    launch = JSON.parse(launchJson) as DaemonLaunch;
-  } catch {
+  const launch = parseDaemonLaunch(launchJson);
+  if (launch === undefined) {
     writeReport({ rc: RC.INVALID_OPTION, message: "unreadable daemon launch settings" });
     return 1;
   }

@@ -1,4 +1,4 @@
-import type { Settings } from "../config/settings.ts";
+import { defaultSettings, OPTIONAL_SETTINGS, type Settings } from "../config/settings.ts";
 
 /**
  * The contract between a client and the daemon it launches by re-running its own executable:
@@ -18,6 +18,49 @@ export interface DaemonLaunch {
    * the documented way to share a daemon with other users and is open to everybody.
    */
   privateSocket: boolean;
+}
+
+/**
+ * Reads the launch a client wrote: every setting of the right type, nothing else. Undefined for
+ * anything that is not such a launch (the daemon then refuses to start, with a report).
+ */
+export function parseDaemonLaunch(json: string): DaemonLaunch | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(value) || typeof value.privateSocket !== "boolean" || !isRecord(value.settings)) {
+    return undefined;
+  }
+  const defaults = new Map<string, unknown>(Object.entries(defaultSettings()));
+  const optional: readonly string[] = OPTIONAL_SETTINGS;
+  for (const [field, setting] of Object.entries(value.settings)) {
+    const expected = defaults.has(field)
+      ? defaults.get(field)
+      : optional.includes(field)
+      ? ""
+      : undefined;
+    if (!sameShape(setting, expected)) return undefined;
+  }
+  for (const field of defaults.keys()) {
+    if (!(field in value.settings)) return undefined;
+  }
+  return { settings: value.settings as unknown as Settings, privateSocket: value.privateSocket };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Whether `value` has the JSON type of `example` (an array: of numbers, as the signal list). */
+function sameShape(value: unknown, example: unknown): boolean {
+  if (example === undefined) return false;
+  if (Array.isArray(example)) {
+    return Array.isArray(value) && value.every((element) => typeof element === "number");
+  }
+  return typeof value === typeof example;
 }
 
 /**
