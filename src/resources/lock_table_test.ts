@@ -210,10 +210,10 @@ Deno.test("LockTable creates a fresh resource when the idle one expired before t
   });
 });
 
-Deno.test("LockTable locks and releases 100,000 distinct resources quickly", () => {
+// How fast is a benchmark's question (lock_table_bench.ts, `deno task bench`), not a test's.
+Deno.test("LockTable locks, releases and retires 100,000 distinct resources", () => {
   const { table, clock } = newTable();
   const count = 100_000;
-  const started = performance.now();
   for (let conn = 0; conn < count; conn++) {
     assert.equal(table.lock(conn, request(`R${conn}`)).outcome.rc, 0);
   }
@@ -224,7 +224,5 @@ Deno.test("LockTable locks and releases 100,000 distinct resources quickly", () 
   }
   clock.advance(2000);
   table.tick();
-  const elapsed = performance.now() - started;
   assert.ok(table.isEmpty);
-  assert.ok(elapsed < 3000, `took ${Math.round(elapsed)} ms`);
 });
