@@ -1,7 +1,7 @@
 /** The TypeScript API (mod.ts) against a real daemon, side by side with the CLI. */
 import assert from "node:assert/strict";
 import { lock, LockError, RC } from "../mod.ts";
-import { TestDir } from "./harness.ts";
+import { runsWith, TestDir } from "./harness.ts";
 import { makeCertificates, OPENSSL, peer, UNIQUE_ID } from "./certificates.ts";
 
 async function startDaemon(dir: TestDir): Promise<void> {
@@ -74,7 +74,7 @@ Deno.test("lock() with a timeout rejects with rc 9 when the resource stays busy"
 
 Deno.test({
   name: "lock() over TLS with mutual authentication and the peer-id check",
-  ignore: !OPENSSL || UNIQUE_ID === undefined,
+  ignore: !runsWith(OPENSSL && UNIQUE_ID !== undefined),
   async fn() {
     await using dir = new TestDir();
     await makeCertificates(dir);

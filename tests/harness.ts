@@ -177,6 +177,15 @@ function refuseMulticast(args: string[]): void {
   }
 }
 
+/**
+ * Whether a test whose requirement is `available` (openssl, python3, a free default socket, …)
+ * runs: always under CI=true, where a missing requirement fails the test with its reason instead
+ * of skipping it silently (CI has everything the suite needs).
+ */
+export function runsWith(available: boolean): boolean {
+  return available || Deno.env.get("CI") === "true";
+}
+
 /** Whether anything (file, socket, link) exists at `path`. */
 export function exists(path: string): boolean {
   try {

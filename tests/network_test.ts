@@ -22,6 +22,7 @@ import {
   HOLD,
   processesMentioning,
   release,
+  runsWith,
   TRACE,
   waitUntil,
 } from "./harness.ts";
@@ -554,7 +555,7 @@ Deno.test({
     // for udp6, and no socket option is reachable): IPv6 queries keep hop limit 1, a documented
     // difference.
     name: "--discovery-ttl is the IPv4 queries' hop limit, 1 by default; IPv6 queries keep 1",
-    ignore: PYTHON === undefined,
+    ignore: !runsWith(PYTHON !== undefined),
     fn: async () => {
       await using dir = new NetDir();
       for (const [group, raised] of [[GROUP, 3], ["ff05::7a:1", 1]] as const) {
@@ -618,7 +619,7 @@ Deno.test({
 for (const address of ["127.0.0.1", "::1"]) {
   Deno.test({
     name: `h. TCP on ${address}: a second client waits for the first`,
-    ignore: address === "::1" && !IPV6_LOOPBACK,
+    ignore: address === "::1" && !runsWith(IPV6_LOOPBACK),
   }, async () => {
     await using dir = new NetDir();
     const port = String(freePort(address));
@@ -743,7 +744,7 @@ function hasSs(): boolean {
 
 Deno.test({
   name: "--tcp-keepalive-time sets the keepalive idle time of a TCP daemon's connections",
-  ignore: !hasSs(),
+  ignore: !runsWith(hasSs()),
 }, async () => {
   await using dir = new NetDir();
   const port = freePort("127.0.0.1");

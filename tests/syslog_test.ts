@@ -4,7 +4,7 @@
  * datagram socket of the test. The host's /dev is never touched.
  */
 import assert from "node:assert/strict";
-import { ROOT, TestDir } from "./harness.ts";
+import { ROOT, runsWith, TestDir } from "./harness.ts";
 import { makeCertificates, OPENSSL, peer, UNIQUE_ID } from "./certificates.ts";
 
 function canUnshare(): boolean {
@@ -56,7 +56,7 @@ async function receiveLines(receiver: Deno.DatagramConn, count: number): Promise
 
 Deno.test({
   name: "the daemon logs the original's FLMnnnX messages to the local syslog",
-  ignore: !canUnshare(),
+  ignore: !runsWith(canUnshare()),
   async fn() {
     await using dir = new TestDir();
     const log = `${dir.path}/log`;
