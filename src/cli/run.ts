@@ -2,6 +2,7 @@ import type { Account } from "../client/account.ts";
 import { connectDaemon, SocketOwnerError } from "../client/connect.ts";
 import { ClientError } from "../client/client_error.ts";
 import { lockRequestOf, LockSession } from "../client/lock_session.ts";
+import type { StreamConn } from "../transport/stream_conn.ts";
 import { checkSettings } from "../config/check.ts";
 import { ConfigError } from "../config/layer.ts";
 import { loadSettings } from "../config/load.ts";
@@ -158,9 +159,9 @@ async function lockAndRun(
   call: { privateSocket: boolean; tracer: Tracer; argv: string[]; command: string[] },
   console: Console,
 ): Promise<number> {
-  let session: LockSession;
+  let conn: StreamConn;
   try {
-    const conn = await connectDaemon({
+    conn = await connectDaemon({
       settings,
       privateSocket: call.privateSocket,
       autoStart: true,
@@ -168,10 +169,14 @@ async function lockAndRun(
       tracer: call.tracer,
       ...verboseOf(settings, console),
     });
-    session = new LockSession(conn, call.tracer, { checkPeerId: settings.tlsCheckPeerId });
   } catch (error) {
     return reportFailure(error, "flom_client_connect", console);
   }
+  // Closed gracefully on every way out that did not abort it: when this function returns, the
+  // daemon has processed the unlock.
+  await using session = new LockSession(conn, call.tracer, {
+    checkPeerId: settings.tlsCheckPeerId,
+  });
 
   let element: string | undefined;
   try {
@@ -184,10 +189,7 @@ async function lockAndRun(
       );
       return EXIT.RESOURCE_BUSY;
     }
-    if (result.status === "refused") {
-      await session.close();
-      return reportRefusal(result.rc, console);
-    }
+    if (result.status === "refused") return reportRefusal(result.rc, console);
     element = result.element;
   } catch (error) {
     session.abort();
@@ -212,7 +214,6 @@ async function lockAndRun(
     session.abort();
     return reportFailure(error, "flom_client_unlock", console);
   }
-  await session.close();
   return status;
 }
 

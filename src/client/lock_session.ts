@@ -82,8 +82,10 @@ export interface LockSessionOptions {
  * One lock over one connection: lock, then unlock, then a graceful disconnect. The daemon
  * releases everything of a connection that closes, so closing is always safe.
  */
-export class LockSession {
+export class LockSession implements AsyncDisposable {
   #stream: MessageStream;
+  /** Closed or aborted: nothing more to do at the end of its scope. */
+  #ended = false;
   #tracer: Tracer;
   #checkPeerId: boolean;
   #name = "";
@@ -174,6 +176,8 @@ export class LockSession {
    * has been processed when this resolves), close.
    */
   async close(): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
     try {
       await this.#stream.closeWrite();
       while ((await this.#stream.read()) !== null) {
@@ -201,7 +205,13 @@ export class LockSession {
 
   /** Closes at once, without waiting for the daemon (after a timeout). */
   abort(): void {
+    this.#ended = true;
     this.#stream.close();
+  }
+
+  /** At the end of an `await using` scope: a graceful close, unless it was closed or aborted. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   async #send(message: Parameters<MessageStream["write"]>[0]): Promise<void> {
