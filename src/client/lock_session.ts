@@ -113,16 +113,16 @@ export class LockSession implements AsyncDisposable {
       create: options.create,
       lifespan: options.idleLifespan,
     };
+    const bytes = encodeMessage(request);
     // A daemon closes the connection of a longer message without a word: say why here.
-    const size = encodeMessage(request).length;
-    if (size > MAX_DAEMON_MESSAGE_BYTES) {
+    if (bytes.length > MAX_DAEMON_MESSAGE_BYTES) {
       throw new ClientError(
         RC.BUFFER_OVERFLOW,
-        `the resource name is too long: the lock request takes ${size} bytes, a daemon accepts ${MAX_DAEMON_MESSAGE_BYTES}`,
+        `the resource name is too long: the lock request takes ${bytes.length} bytes, a daemon accepts ${MAX_DAEMON_MESSAGE_BYTES}`,
         { explain: true },
       );
     }
-    await this.#send(request);
+    await this.#send(bytes);
     // The wait counts from the request handed to the kernel. It bounds the wait in the queue:
     // a daemon answers every request at once, with the grant or with "enqueued", and that answer
     // is always read, so a grant of a free resource is never reported as a timeout however
@@ -168,7 +168,7 @@ export class LockSession implements AsyncDisposable {
 
   /** Releases the lock; `rollback` returns a transactional sequence value to its pool. */
   async unlock(rollback: boolean): Promise<void> {
-    await this.#send({ kind: "unlock", name: this.#name, rollback });
+    await this.#send(encodeMessage({ kind: "unlock", name: this.#name, rollback }));
   }
 
   /**
@@ -214,9 +214,10 @@ export class LockSession implements AsyncDisposable {
     return this.close();
   }
 
-  async #send(message: Parameters<MessageStream["write"]>[0]): Promise<void> {
+  /** Sends the bytes of one message. */
+  async #send(bytes: Uint8Array): Promise<void> {
     try {
-      await this.#stream.write(message);
+      await this.#stream.writeBytes(bytes);
     } catch (error) {
       throw new ClientError(RC.SEND_ERROR, errorMessage(error));
     }
