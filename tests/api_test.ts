@@ -151,3 +151,22 @@ Deno.test("lock() with no daemon rejects with RC.CONNECT_ERROR and names the soc
         `ERROR: 'connect' function returned an error condition: no flom daemon is running at ${dir.socket}`,
   );
 });
+
+Deno.test("lock() with an aborted signal withdraws its waiting request and rejects with the reason", async () => {
+  await using dir = new TestDir();
+  await startDaemon(dir);
+  const holder = await lock({ resource: "R", socketName: dir.socket });
+  const controller = new AbortController();
+  const waiter = lock({ resource: "R", socketName: dir.socket, signal: controller.signal });
+  const second = lock({ resource: "R", socketName: dir.socket });
+  // Wherever it is (connecting or queued), an aborted request gives up with the reason, and
+  // its connection is closed, which takes it off the daemon's queue.
+  controller.abort(new Error("no longer needed"));
+  await assert.rejects(waiter, { message: "no longer needed" });
+  await holder.unlock();
+  await (await second).unlock();
+  await assert.rejects(
+    lock({ resource: "R", socketName: dir.socket, signal: AbortSignal.abort() }),
+    { name: "AbortError" },
+  );
+});

@@ -41,6 +41,11 @@ export interface LockOptions {
   tls?: { certificate: string; privateKey: string; caCertificate: string };
   /** With TLS: the daemon's unique id must be the CN of its certificate. @default false */
   tlsCheckPeerId?: boolean;
+  /**
+   * Gives up when aborted: a request waiting in the daemon's queue is withdrawn, and `lock()`
+   * rejects with the signal's reason. @default never aborted
+   */
+  signal?: AbortSignal;
 }
 
 /** Why a lock was not obtained, with the original's reason code (`rc`, see docs/compatibility.md). */
@@ -67,6 +72,8 @@ export interface Lock extends AsyncDisposable {
  * resource's creation, 6 impossible, -14 invalid name, -105 no daemon, and so on.
  */
 export async function lock(options: LockOptions = {}): Promise<Lock> {
+  const { signal } = options;
+  signal?.throwIfAborted();
   const settings = await settingsOf(options);
   const request = lockRequestOf(settings);
   if (request === undefined) throw new LockError(RC.INVALID_RESOURCE_NAME);
@@ -87,14 +94,21 @@ export async function lock(options: LockOptions = {}): Promise<Lock> {
   } catch (error) {
     throw asLockError(error);
   }
+  // Closing the connection withdraws the request: the daemon drops a waiter that hangs up.
+  const withdraw = () => session.abort();
+  signal?.addEventListener("abort", withdraw, { once: true });
   try {
+    signal?.throwIfAborted();
     const result = await session.lock(request);
     if (result.status === "timeout") throw new LockError(RC.NETWORK_TIMEOUT);
     if (result.status === "refused") throw new LockError(result.rc);
     return heldLock(session, settings.resourceName, result.element);
   } catch (error) {
     session.abort();
+    signal?.throwIfAborted();
     throw asLockError(error);
+  } finally {
+    signal?.removeEventListener("abort", withdraw);
   }
 }
 
