@@ -1,0 +1,85 @@
+/**
+ * The daemon server without sockets: clients over in-memory connections, the daemon's clock
+ * injected. What the wire carries is the byte-exact protocol (checked in protocol/); here, what
+ * the server does with it.
+ */
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import type { Message } from "../protocol/messages.ts";
+import { MAX_CLIENT_MESSAGE_BYTES } from "../protocol/messages.ts";
+import { RC } from "../protocol/return_codes.ts";
+import { MemoryListener } from "../transport/_memory_conn.ts";
+import { MessageStream } from "../transport/message_stream.ts";
+import { DaemonServer } from "./server.ts";
+
+/** A daemon on a memory listener, stopped at the end of the test's scope. */
+function startServer() {
+  const listener = new MemoryListener();
+  const server = new DaemonServer(listener, { lifespan: -1, peerId: "daemon-id", now: () => 0 });
+  const served = server.serve();
+  return {
+    /** A new client connection, speaking the protocol. */
+    connect: () => new MessageStream(listener.connect(), MAX_CLIENT_MESSAGE_BYTES),
+    async [Symbol.asyncDispose]() {
+      server.stop();
+      await served;
+    },
+  };
+}
+
+const lock = (name: string): Message => ({
+  kind: "lock",
+  peerId: "client-id",
+  name,
+  mode: 5,
+  wait: true,
+  create: true,
+  lifespan: 0,
+});
+
+/** The first answer (step 16) a daemon sends to a lock request, with its id. */
+const firstAnswer = (rc: number): Message => ({
+  kind: "lockAnswer",
+  step: 16,
+  peerId: "daemon-id",
+  rc,
+});
+
+Deno.test("DaemonServer grants a free resource at once, in its first answer", async () => {
+  await using daemon = startServer();
+  const client = daemon.connect();
+  await client.write(lock("R"));
+  deepStrictEqual(await client.read(), firstAnswer(RC.OK));
+  client.close();
+});
+
+Deno.test("DaemonServer queues a second request and grants it when the holder unlocks", async () => {
+  await using daemon = startServer();
+  const holder = daemon.connect();
+  const waiter = daemon.connect();
+  await holder.write(lock("R"));
+  strictEqual((await holder.read() as { rc: number }).rc, RC.OK);
+  await waiter.write(lock("R"));
+  deepStrictEqual(await waiter.read(), firstAnswer(RC.LOCK_ENQUEUED));
+  await holder.write({ kind: "unlock", name: "R", rollback: false });
+  deepStrictEqual(await waiter.read(), { kind: "lockAnswer", step: 24, rc: RC.OK });
+  holder.close();
+  waiter.close();
+});
+
+Deno.test("DaemonServer closes a connection that sends garbage, and only that one", async () => {
+  await using daemon = startServer();
+  const holder = daemon.connect();
+  await holder.write(lock("R"));
+  strictEqual((await holder.read() as { rc: number }).rc, RC.OK);
+  const garbage = daemon.connect();
+  await garbage.writeBytes(new TextEncoder().encode("<not a message</msg>"));
+  strictEqual(await garbage.read(), null);
+  // The holder still holds: a newcomer waits.
+  const newcomer = daemon.connect();
+  await newcomer.write(lock("R"));
+  strictEqual((await newcomer.read() as { rc: number }).rc, RC.LOCK_ENQUEUED);
+  // A holder that goes away hands the lock on.
+  holder.close();
+  strictEqual((await newcomer.read() as { rc: number }).rc, RC.OK);
+  newcomer.close();
+});
