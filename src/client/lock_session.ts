@@ -21,6 +21,7 @@ import { toBinaryString } from "../protocol/binary_string.ts";
 import { parseResourceName } from "../resources/names.ts";
 import { readUniqueId } from "../transport/unique_id.ts";
 import { startTimer, type Timer } from "../transport/timer.ts";
+import { describeEndpoint } from "../transport/endpoint.ts";
 
 // A daemon answers every lock request at once (granted, enqueued or refused); this much silence
 // means that something else listens on the socket or port. As long as the TLS handshake limit.
@@ -296,8 +297,8 @@ export class LockSession implements AsyncDisposable {
 
 /** Where a connection leads, for messages: a socket path or `host/port`. */
 function describePeer(address: Deno.Addr): string {
-  if (address.transport === "unix" || address.transport === "unixpacket") {
-    return address.path === "" ? "the socket" : address.path;
+  if ("hostname" in address) {
+    return describeEndpoint({ transport: "tcp", hostname: address.hostname, port: address.port });
   }
-  return "hostname" in address ? `${address.hostname}/${address.port}` : "the peer";
+  return "path" in address && address.path !== "" ? address.path : "the socket";
 }

@@ -65,10 +65,21 @@ export class NodeSocketConn implements StreamConn {
     return count;
   }
 
-  /** Writes all of `data`; resolves once it is handed to the socket. */
+  /**
+   * Writes all of `data`; resolves once it is handed to the socket. A socket that closes first
+   * (a TLS peer refusing our certificate) may never call back: the write then counts as done, and
+   * the next read reports what happened, as it does on a plain socket whose peer went away.
+   */
   write(data: Uint8Array): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.socket.write(data, (error) => error ? reject(error) : resolve(data.length));
+      if (this.socket.destroyed) return resolve(data.length);
+      const gone = () => resolve(data.length);
+      this.socket.once("close", gone).once("error", gone).once("end", gone);
+      this.socket.write(data, (error) => {
+        this.socket.off("close", gone).off("error", gone).off("end", gone);
+        if (error) reject(error);
+        else resolve(data.length);
+      });
     });
   }
 
