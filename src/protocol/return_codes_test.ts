@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ProtocolError, RC, strerror } from "./return_codes.ts";
 
-Deno.test("strerror() returns the original's exact texts", () => {
+Deno.test("strerror() returns the original's exact texts", { permissions: "none" }, () => {
   assert.equal(strerror(RC.OK), "OK: no error");
   assert.equal(
     strerror(RC.LOCK_BUSY),
@@ -16,13 +16,15 @@ Deno.test("strerror() returns the original's exact texts", () => {
   assert.equal(strerror(RC.TLS_NO_VALID_METHOD), "ERROR: no valid TLS/SSL method was found");
 });
 
-Deno.test("strerror() reports unknown codes, -405 included", () => {
+Deno.test("strerror() reports unknown codes, -405 included", { permissions: "none" }, () => {
   assert.equal(strerror(RC.SSL_ACCEPT_ERROR), "ERROR: unknown error");
   assert.equal(strerror(14), "ERROR: unknown error");
   assert.equal(strerror(-29), "ERROR: unknown error");
 });
 
-Deno.test("RC has distinct codes, each with its own text but SSL_ACCEPT_ERROR", () => {
+Deno.test("RC has distinct codes, each with its own text but SSL_ACCEPT_ERROR", {
+  permissions: "none",
+}, () => {
   const codes = Object.values(RC);
   assert.equal(new Set(codes).size, codes.length);
   for (const [name, code] of Object.entries(RC)) {
@@ -30,7 +32,7 @@ Deno.test("RC has distinct codes, each with its own text but SSL_ACCEPT_ERROR", 
   }
 });
 
-Deno.test("ProtocolError carries the reason code", () => {
+Deno.test("ProtocolError carries the reason code", { permissions: "none" }, () => {
   const error = new ProtocolError(RC.PROTOCOL_ERROR, "bad step");
   assert.ok(error instanceof Error);
   assert.equal(error.name, "ProtocolError");

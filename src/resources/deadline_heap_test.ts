@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { DeadlineHeap, type HeapItem } from "./deadline_heap.ts";
 
-Deno.test("DeadlineHeap.peek() returns the earliest item through moves and removals", () => {
+Deno.test("DeadlineHeap.peek() returns the earliest item through moves and removals", {
+  permissions: "none",
+}, () => {
   const heap = new DeadlineHeap<HeapItem>();
   const items: HeapItem[] = Array.from({ length: 200 }, () => ({ deadline: 0, heapIndex: -1 }));
   const deadlines = new Map<HeapItem, number>();

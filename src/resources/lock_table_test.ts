@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { newTable, request, START } from "./_testing.ts";
 
-Deno.test("LockTable.lock() answers -14 to a name of no kind", () => {
+Deno.test("LockTable.lock() answers -14 to a name of no kind", { permissions: "none" }, () => {
   const { table } = newTable();
   for (const name of ["123RA", "a_b", "/a/", "_s_x", "abc\nxyz", ""]) {
     assert.deepEqual(table.lock(1, request(name)).outcome, { rc: -14 }, name);
@@ -9,7 +9,9 @@ Deno.test("LockTable.lock() answers -14 to a name of no kind", () => {
   assert.ok(table.isEmpty);
 });
 
-Deno.test("LockTable.lock() rejects a mode outside 0..5 where the kind uses the mode", () => {
+Deno.test("LockTable.lock() rejects a mode outside 0..5 where the kind uses the mode", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   for (const mode of [-1, 6, 2.5]) {
     assert.deepEqual(table.lock(1, request("R", { mode })).outcome, { rc: -13 });
@@ -19,7 +21,9 @@ Deno.test("LockTable.lock() rejects a mode outside 0..5 where the kind uses the 
   assert.deepEqual(table.lock(1, request("N[1]", { mode: 9 })).outcome, { rc: 0 });
 });
 
-Deno.test("LockTable.lock() rejects a second request from a holder, a waiter or a parked one", () => {
+Deno.test("LockTable.lock() rejects a second request from a holder, a waiter or a parked one", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   table.lock(1, request("R"));
   table.lock(2, request("R"));
@@ -30,7 +34,9 @@ Deno.test("LockTable.lock() rejects a second request from a holder, a waiter or 
   assert.deepEqual(table.stats(), { resources: 1, holders: 1, waiters: 1, parked: 1 });
 });
 
-Deno.test("LockTable.lock() accepts a new request after a refusal or a release", () => {
+Deno.test("LockTable.lock() accepts a new request after a refusal or a release", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   table.lock(1, request("R"));
   assert.deepEqual(table.lock(2, request("R", { wait: false })).outcome, { rc: 4 });
@@ -40,7 +46,9 @@ Deno.test("LockTable.lock() accepts a new request after a refusal or a release",
   assert.deepEqual(table.stats(), { resources: 2, holders: 1, waiters: 0, parked: 0 });
 });
 
-Deno.test("LockTable.lock() without create answers 5, or 2 and parks when it may wait", () => {
+Deno.test("LockTable.lock() without create answers 5, or 2 and parks when it may wait", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   assert.deepEqual(table.lock(1, request("R", { create: false, wait: false })).outcome, { rc: 5 });
   assert.ok(table.isEmpty);
@@ -49,13 +57,19 @@ Deno.test("LockTable.lock() without create answers 5, or 2 and parks when it may
   assert.deepEqual(table.stats(), { resources: 0, holders: 0, waiters: 0, parked: 1 });
 });
 
-Deno.test("LockTable.lock() without create uses an existing resource", () => {
-  const { table } = newTable();
-  table.lock(1, request("R", { mode: 3 }));
-  assert.deepEqual(table.lock(2, request("R", { mode: 3, create: false })).outcome, { rc: 0 });
-});
+Deno.test(
+  "LockTable.lock() without create uses an existing resource",
+  { permissions: "none" },
+  () => {
+    const { table } = newTable();
+    table.lock(1, request("R", { mode: 3 }));
+    assert.deepEqual(table.lock(2, request("R", { mode: 3, create: false })).outcome, { rc: 0 });
+  },
+);
 
-Deno.test("LockTable.lock() serves parked requests after the creator's own request", () => {
+Deno.test("LockTable.lock() serves parked requests after the creator's own request", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   table.lock(1, request("a.b", { create: false }));
   table.lock(2, request("a.b", { create: false }));
@@ -72,7 +86,9 @@ Deno.test("LockTable.lock() serves parked requests after the creator's own reque
   assert.deepEqual(table.drop(5), [{ conn: 2, rc: 0, element: "a" }]);
 });
 
-Deno.test("LockTable.lock() hands every parked path of a tree to the root's creator", () => {
+Deno.test("LockTable.lock() hands every parked path of a tree to the root's creator", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   table.lock(1, request("/bar/foo", { create: false }));
   table.lock(2, request("/bar/foo/goofy", { create: false }));
@@ -82,7 +98,9 @@ Deno.test("LockTable.lock() hands every parked path of a tree to the root's crea
   assert.deepEqual(notices, [{ conn: 1, rc: 0 }, { conn: 2, rc: 1 }]);
 });
 
-Deno.test("LockTable.lock() refuses a parked numeric request larger than the created pool", () => {
+Deno.test("LockTable.lock() refuses a parked numeric request larger than the created pool", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   table.lock(1, request("N[2]", { create: false, quantity: 3 }));
   const { notices } = table.lock(2, request("N[2]"));
@@ -90,7 +108,7 @@ Deno.test("LockTable.lock() refuses a parked numeric request larger than the cre
   assert.deepEqual(table.stats(), { resources: 1, holders: 1, waiters: 0, parked: 0 });
 });
 
-Deno.test("LockTable.drop() forgets a parked connection", () => {
+Deno.test("LockTable.drop() forgets a parked connection", { permissions: "none" }, () => {
   const { table } = newTable();
   table.lock(1, request("R", { create: false }));
   assert.deepEqual(table.drop(1), []);
@@ -98,7 +116,7 @@ Deno.test("LockTable.drop() forgets a parked connection", () => {
   assert.deepEqual(table.lock(2, request("R")).notices, []);
 });
 
-Deno.test("LockTable.unlock() cancels a parked request", () => {
+Deno.test("LockTable.unlock() cancels a parked request", { permissions: "none" }, () => {
   const { table } = newTable();
   table.lock(1, request("R", { create: false }));
   assert.deepEqual(table.unlock(1, "S", false), { ok: false, notices: [] });
@@ -107,7 +125,9 @@ Deno.test("LockTable.unlock() cancels a parked request", () => {
   assert.deepEqual(table.lock(1, request("S")).outcome, { rc: 0 });
 });
 
-Deno.test("LockTable.unlock() requires the locked name (the root for trees)", () => {
+Deno.test("LockTable.unlock() requires the locked name (the root for trees)", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   assert.deepEqual(table.unlock(9, "R", false), { ok: false, notices: [] });
   table.lock(1, request("R"));
@@ -119,7 +139,9 @@ Deno.test("LockTable.unlock() requires the locked name (the root for trees)", ()
   assert.deepEqual(table.stats().holders, 1);
 });
 
-Deno.test("LockTable.unlock() takes a waiter off the queue and grants nothing", () => {
+Deno.test("LockTable.unlock() takes a waiter off the queue and grants nothing", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   table.lock(1, request("R"));
   table.lock(2, request("R"));
@@ -130,7 +152,9 @@ Deno.test("LockTable.unlock() takes a waiter off the queue and grants nothing", 
   assert.deepEqual(table.stats(), { resources: 1, holders: 0, waiters: 0, parked: 0 });
 });
 
-Deno.test("LockTable.drop() releases a holder's lock and grants the next waiter", () => {
+Deno.test("LockTable.drop() releases a holder's lock and grants the next waiter", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   table.lock(1, request("R"));
   table.lock(2, request("R"));
@@ -141,7 +165,9 @@ Deno.test("LockTable.drop() releases a holder's lock and grants the next waiter"
   assert.deepEqual(table.stats(), { resources: 1, holders: 1, waiters: 0, parked: 0 });
 });
 
-Deno.test("LockTable retires a resource 2 s after its last connection left (idle lifespan 0)", () => {
+Deno.test("LockTable retires a resource 2 s after its last connection left (idle lifespan 0)", {
+  permissions: "none",
+}, () => {
   const { table, clock } = newTable();
   table.lock(1, request("R"));
   table.unlock(1, "R", false);
@@ -159,7 +185,9 @@ Deno.test("LockTable retires a resource 2 s after its last connection left (idle
   assert.equal(table.nextDeadline(), undefined);
 });
 
-Deno.test("LockTable retires a resource its idle lifespan + 1 s after its last connection left", () => {
+Deno.test("LockTable retires a resource its idle lifespan + 1 s after its last connection left", {
+  permissions: "none",
+}, () => {
   const { table, clock } = newTable();
   table.lock(1, request("R", { lifespan: 5000 }));
   // Only the creating request's lifespan counts.
@@ -175,7 +203,9 @@ Deno.test("LockTable retires a resource its idle lifespan + 1 s after its last c
   assert.ok(table.isEmpty);
 });
 
-Deno.test("LockTable keeps an idle resource alive when a connection comes back in time", () => {
+Deno.test("LockTable keeps an idle resource alive when a connection comes back in time", {
+  permissions: "none",
+}, () => {
   const { table, clock } = newTable();
   table.lock(1, request("a.b"));
   table.drop(1);
@@ -187,7 +217,9 @@ Deno.test("LockTable keeps an idle resource alive when a connection comes back i
   assert.equal(table.nextDeadline(), START + 8500);
 });
 
-Deno.test("LockTable frees a refused connection's resource when it locks another one", () => {
+Deno.test("LockTable frees a refused connection's resource when it locks another one", {
+  permissions: "none",
+}, () => {
   const { table, clock } = newTable();
   table.lock(1, request("N[1]", { quantity: 2 }));
   assert.equal(table.nextDeadline(), undefined);
@@ -198,7 +230,9 @@ Deno.test("LockTable frees a refused connection's resource when it locks another
   assert.equal(table.stats().resources, 1);
 });
 
-Deno.test("LockTable creates a fresh resource when the idle one expired before tick()", () => {
+Deno.test("LockTable creates a fresh resource when the idle one expired before tick()", {
+  permissions: "none",
+}, () => {
   const { table, clock } = newTable();
   table.lock(1, request("a.b"));
   table.drop(1);
@@ -211,7 +245,9 @@ Deno.test("LockTable creates a fresh resource when the idle one expired before t
 });
 
 // How fast is a benchmark's question (lock_table_bench.ts, `deno task bench`), not a test's.
-Deno.test("LockTable locks, releases and retires 100,000 distinct resources", () => {
+Deno.test("LockTable locks, releases and retires 100,000 distinct resources", {
+  permissions: "none",
+}, () => {
   const { table, clock } = newTable();
   const count = 100_000;
   for (let conn = 0; conn < count; conn++) {

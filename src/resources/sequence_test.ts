@@ -21,42 +21,58 @@ function runCommands(table: LockTable, name: string, commands: string[]): string
 // Use case 18 (3/6) and (4/6).
 const COMMANDS = "true,true,true,echo,true,true,echo,false,echo,false,echo,true,echo".split(",");
 
-Deno.test("SequenceResource _S_ reuses rolled-back values (Use case 18 3/6)", () => {
+Deno.test("SequenceResource _S_ reuses rolled-back values (Use case 18 3/6)", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   assert.deepEqual(runCommands(table, "_S_a[1]", COMMANDS), ["4", "7", "8", "9", "11"]);
 });
 
-Deno.test("SequenceResource _s_ never reuses a value (Use case 18 4/6)", () => {
-  const { table } = newTable();
-  assert.deepEqual(runCommands(table, "_s_a[1]", COMMANDS), ["4", "7", "9", "11", "13"]);
-});
+Deno.test(
+  "SequenceResource _s_ never reuses a value (Use case 18 4/6)",
+  { permissions: "none" },
+  () => {
+    const { table } = newTable();
+    assert.deepEqual(runCommands(table, "_s_a[1]", COMMANDS), ["4", "7", "9", "11", "13"]);
+  },
+);
 
-Deno.test("SequenceResource _S_ rolls back the value of a dropped holder", () => {
-  const { table } = newTable();
-  assert.deepEqual(table.lock(1, request("_S_a[2]")).outcome, { rc: 0, element: "1" });
-  table.drop(1);
-  assert.deepEqual(table.lock(2, request("_S_a[2]")).outcome, { rc: 0, element: "1" });
-  const plain = newTable().table;
-  plain.lock(1, request("_s_a[2]"));
-  plain.drop(1);
-  assert.deepEqual(plain.lock(2, request("_s_a[2]")).outcome, { rc: 0, element: "2" });
-});
+Deno.test(
+  "SequenceResource _S_ rolls back the value of a dropped holder",
+  { permissions: "none" },
+  () => {
+    const { table } = newTable();
+    assert.deepEqual(table.lock(1, request("_S_a[2]")).outcome, { rc: 0, element: "1" });
+    table.drop(1);
+    assert.deepEqual(table.lock(2, request("_S_a[2]")).outcome, { rc: 0, element: "1" });
+    const plain = newTable().table;
+    plain.lock(1, request("_s_a[2]"));
+    plain.drop(1);
+    assert.deepEqual(plain.lock(2, request("_s_a[2]")).outcome, { rc: 0, element: "2" });
+  },
+);
 
-Deno.test("SequenceResource _S_ hands rolled-back values out oldest first", () => {
-  const { table } = newTable();
-  for (const conn of [1, 2, 3]) table.lock(conn, request("_S_a[3]"));
-  table.unlock(2, "_S_a[3]", true);
-  table.unlock(1, "_S_a[3]", true);
-  table.unlock(3, "_S_a[3]", false);
-  const values = [4, 5, 6].map((conn) => table.lock(conn, request("_S_a[3]")).outcome);
-  assert.deepEqual(values, [
-    { rc: 0, element: "2" },
-    { rc: 0, element: "1" },
-    { rc: 0, element: "4" },
-  ]);
-});
+Deno.test(
+  "SequenceResource _S_ hands rolled-back values out oldest first",
+  { permissions: "none" },
+  () => {
+    const { table } = newTable();
+    for (const conn of [1, 2, 3]) table.lock(conn, request("_S_a[3]"));
+    table.unlock(2, "_S_a[3]", true);
+    table.unlock(1, "_S_a[3]", true);
+    table.unlock(3, "_S_a[3]", false);
+    const values = [4, 5, 6].map((conn) => table.lock(conn, request("_S_a[3]")).outcome);
+    assert.deepEqual(values, [
+      { rc: 0, element: "2" },
+      { rc: 0, element: "1" },
+      { rc: 0, element: "4" },
+    ]);
+  },
+);
 
-Deno.test("SequenceResource admits N holders and gives a freed slot the next value", () => {
+Deno.test("SequenceResource admits N holders and gives a freed slot the next value", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   assert.deepEqual(table.lock(1, request("_s_a[2]")).outcome, { rc: 0, element: "1" });
   assert.deepEqual(table.lock(2, request("_s_a[2]")).outcome, { rc: 0, element: "2" });
@@ -65,13 +81,15 @@ Deno.test("SequenceResource admits N holders and gives a freed slot the next val
   assert.deepEqual(table.unlock(2, "_s_a[2]", false).notices, [{ conn: 4, rc: 0, element: "3" }]);
 });
 
-Deno.test("SequenceResource with N=0 never grants", () => {
+Deno.test("SequenceResource with N=0 never grants", { permissions: "none" }, () => {
   const { table } = newTable();
   assert.deepEqual(table.lock(1, request("_s_a[0]")).outcome, { rc: 1 });
   assert.deepEqual(table.lock(2, request("_s_a[0]", { wait: false })).outcome, { rc: 4 });
 });
 
-Deno.test("SequenceResource refuses an unlock from a connection that does not hold it", () => {
+Deno.test("SequenceResource refuses an unlock from a connection that does not hold it", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   table.lock(1, request("_S_a[1]"));
   table.lock(2, request("_S_a[1]"));
@@ -83,7 +101,9 @@ Deno.test("SequenceResource refuses an unlock from a connection that does not ho
   assert.deepEqual(table.unlock(1, "_S_b[1]", false), { ok: false, notices: [] });
 });
 
-Deno.test("SequenceResource restarts at 1 once its idle resource was retired", () => {
+Deno.test("SequenceResource restarts at 1 once its idle resource was retired", {
+  permissions: "none",
+}, () => {
   const { table, clock } = newTable();
   runCommands(table, "_s_a[1]", ["true", "true"]);
   clock.advance(1999);

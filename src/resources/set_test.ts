@@ -3,7 +3,9 @@ import { newTable, request } from "./_testing.ts";
 
 const RGB = "red.green.blue";
 
-Deno.test("SetResource hands members out round-robin, the scan start advancing by one", () => {
+Deno.test("SetResource hands members out round-robin, the scan start advancing by one", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   assert.deepEqual(table.lock(1, request(RGB)).outcome, { rc: 0, element: "red" });
   assert.deepEqual(table.lock(2, request(RGB)).outcome, { rc: 0, element: "green" });
@@ -17,7 +19,9 @@ Deno.test("SetResource hands members out round-robin, the scan start advancing b
   assert.deepEqual(table.lock(5, request(RGB)).outcome, { rc: 0, element: "red" });
 });
 
-Deno.test("SetResource gives a freed member to the waiter (Use case 13 1/2)", () => {
+Deno.test("SetResource gives a freed member to the waiter (Use case 13 1/2)", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   for (const conn of [1, 2, 3]) table.lock(conn, request(RGB));
   assert.deepEqual(table.lock(4, request(RGB, { wait: false })).outcome, { rc: 4 });
@@ -26,7 +30,9 @@ Deno.test("SetResource gives a freed member to the waiter (Use case 13 1/2)", ()
   assert.deepEqual(table.unlock(1, RGB, false).notices, [{ conn: 5, rc: 0, element: "red" }]);
 });
 
-Deno.test("SetResource serves green again after green was released (Use case 13 2/2)", () => {
+Deno.test("SetResource serves green again after green was released (Use case 13 2/2)", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   for (const conn of [1, 2, 3]) table.lock(conn, request(RGB));
   table.unlock(2, RGB, false);
@@ -34,7 +40,7 @@ Deno.test("SetResource serves green again after green was released (Use case 13 
   assert.deepEqual(table.lock(4, request(RGB)).outcome, { rc: 0, element: "green" });
 });
 
-Deno.test("SetResource keeps its index between successive holders", () => {
+Deno.test("SetResource keeps its index between successive holders", { permissions: "none" }, () => {
   const { table } = newTable();
   assert.deepEqual(table.lock(1, request(RGB)).outcome, { rc: 0, element: "red" });
   table.unlock(1, RGB, false);
@@ -42,7 +48,7 @@ Deno.test("SetResource keeps its index between successive holders", () => {
   assert.deepEqual(table.lock(2, request(RGB)).outcome, { rc: 0, element: "green" });
 });
 
-Deno.test("SetResource treats duplicate members as distinct slots", () => {
+Deno.test("SetResource treats duplicate members as distinct slots", { permissions: "none" }, () => {
   const { table } = newTable();
   assert.deepEqual(table.lock(1, request("a.a")).outcome, { rc: 0, element: "a" });
   assert.deepEqual(table.lock(2, request("a.a")).outcome, { rc: 0, element: "a" });

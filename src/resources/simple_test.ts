@@ -15,7 +15,9 @@ const MATRIX = [
   "YNNNNN",
 ];
 
-Deno.test("SimpleResource grants a request iff its mode is compatible with the held one", () => {
+Deno.test("SimpleResource grants a request iff its mode is compatible with the held one", {
+  permissions: "none",
+}, () => {
   for (let held = 0; held < 6; held++) {
     for (let wanted = 0; wanted < 6; wanted++) {
       const { table } = newTable();
@@ -27,7 +29,7 @@ Deno.test("SimpleResource grants a request iff its mode is compatible with the h
   }
 });
 
-Deno.test("SimpleResource checks a request against every holder", () => {
+Deno.test("SimpleResource checks a request against every holder", { permissions: "none" }, () => {
   const { table } = newTable();
   table.lock(1, request("R", { mode: CR }));
   table.lock(2, request("R", { mode: PR }));
@@ -36,7 +38,9 @@ Deno.test("SimpleResource checks a request against every holder", () => {
   assert.deepEqual(table.lock(4, request("R", { mode: CR, wait: false })).outcome, { rc: 0 });
 });
 
-Deno.test("SimpleResource lets a compatible request overtake a queued one (Use case 5 1/9)", () => {
+Deno.test("SimpleResource lets a compatible request overtake a queued one (Use case 5 1/9)", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   assert.deepEqual(table.lock(1, request("R", { mode: PR })).outcome, { rc: 0 });
   assert.deepEqual(table.lock(3, request("R", { mode: PW })).outcome, { rc: 1 });
@@ -45,7 +49,9 @@ Deno.test("SimpleResource lets a compatible request overtake a queued one (Use c
   assert.deepEqual(table.unlock(1, "R", false), { ok: true, notices: [{ conn: 3, rc: 0 }] });
 });
 
-Deno.test("SimpleResource grants every waiter that became compatible, head to tail", () => {
+Deno.test("SimpleResource grants every waiter that became compatible, head to tail", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   table.lock(1, request("R", { mode: EX }));
   for (const [conn, mode] of [[2, PW], [3, EX], [4, CR], [5, PW]] as const) {
@@ -61,7 +67,7 @@ Deno.test("SimpleResource grants every waiter that became compatible, head to ta
   assert.deepEqual(table.unlock(5, "R", false).notices, [{ conn: 3, rc: 0 }]);
 });
 
-Deno.test("SimpleResource grants nothing when a waiter leaves", () => {
+Deno.test("SimpleResource grants nothing when a waiter leaves", { permissions: "none" }, () => {
   const { table } = newTable();
   table.lock(1, request("R", { mode: PR }));
   table.lock(2, request("R", { mode: EX }));
@@ -72,13 +78,15 @@ Deno.test("SimpleResource grants nothing when a waiter leaves", () => {
   assert.deepEqual(table.unlock(1, "R", false).notices, []);
 });
 
-Deno.test("SimpleResource never queues a NullLock request", () => {
+Deno.test("SimpleResource never queues a NullLock request", { permissions: "none" }, () => {
   const { table } = newTable();
   table.lock(1, request("R", { mode: EX }));
   assert.deepEqual(table.lock(2, request("R", { mode: NL, wait: false })).outcome, { rc: 0 });
 });
 
-Deno.test("SimpleResource serves a long exclusive queue one waiter per release", () => {
+Deno.test("SimpleResource serves a long exclusive queue one waiter per release", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   const waiters = 10_000;
   for (let conn = 0; conn <= waiters; conn++) table.lock(conn, request("R"));

@@ -8,7 +8,9 @@ function element(outcome: LockOutcome | Notice): string {
   return (outcome as { element: string }).element;
 }
 
-Deno.test("timestampGrain() takes the finest fraction marker, else the finest time field", () => {
+Deno.test("timestampGrain() takes the finest fraction marker, else the finest time field", {
+  permissions: "none",
+}, () => {
   const cases: [string, number | undefined][] = [
     ["a%S#ffffff", 1],
     ["%S#fffff", 10],
@@ -32,7 +34,9 @@ Deno.test("timestampGrain() takes the finest fraction marker, else the finest ti
   for (const [format, grain] of cases) assert.equal(timestampGrain(format), grain, format);
 });
 
-Deno.test("formatTimestamp() replaces #f markers with truncated microseconds", () => {
+Deno.test("formatTimestamp() replaces #f markers with truncated microseconds", {
+  permissions: "none",
+}, () => {
   const at = START + 5_123.987; // 10:20:35.123987
   assert.equal(formatTimestamp("%S#fff", at), "35.123");
   assert.equal(
@@ -46,7 +50,9 @@ Deno.test("formatTimestamp() replaces #f markers with truncated microseconds", (
   assert.equal(formatTimestamp("%H", at), hh);
 });
 
-Deno.test("TimestampResource cannot be created from a format without a time field", () => {
+Deno.test("TimestampResource cannot be created from a format without a time field", {
+  permissions: "none",
+}, () => {
   const { table } = newTable();
   const name = "_t_invalid%a%A%b%B%C%d%D%e%F%g%G%h%j%k%l%m%n%p%u%U%V%w%W%x%y%Y%z%Z[1]";
   assert.deepEqual(table.lock(1, request(name)).outcome, { rc: -25 });
@@ -55,7 +61,9 @@ Deno.test("TimestampResource cannot be created from a format without a time fiel
   assert.equal(table.lock(1, request(fine)).outcome.rc, 0);
 });
 
-Deno.test("TimestampResource grants at most once per grain, waiters at the next boundary", () => {
+Deno.test("TimestampResource grants at most once per grain, waiters at the next boundary", {
+  permissions: "none",
+}, () => {
   const { table, clock } = newTable();
   clock.advance(250); // 10:20:30.250
   const name = "_t_tmstmp%S[3]";
@@ -76,7 +84,9 @@ Deno.test("TimestampResource grants at most once per grain, waiters at the next 
   assert.equal(table.nextDeadline(), undefined);
 });
 
-Deno.test("TimestampResource gives five waiters five distinct tenths of a second", () => {
+Deno.test("TimestampResource gives five waiters five distinct tenths of a second", {
+  permissions: "none",
+}, () => {
   const { table, clock } = newTable();
   const name = "_t_tmstmp%S#f[4]";
   const values = [element(table.lock(0, request(name)).outcome)];
@@ -92,7 +102,9 @@ Deno.test("TimestampResource gives five waiters five distinct tenths of a second
   assert.deepEqual(values, ["tmstmp30.0", "tmstmp30.1", "tmstmp30.2", "tmstmp30.3", "tmstmp30.4"]);
 });
 
-Deno.test("TimestampResource grants a waiter on release when the grain has changed", () => {
+Deno.test("TimestampResource grants a waiter on release when the grain has changed", {
+  permissions: "none",
+}, () => {
   const { table, clock } = newTable();
   const name = "_t_a%S[1]";
   table.lock(1, request(name));
@@ -103,7 +115,9 @@ Deno.test("TimestampResource grants a waiter on release when the grain has chang
   assert.deepEqual(table.unlock(1, name, false).notices, [{ conn: 2, rc: 0, element: "a31" }]);
 });
 
-Deno.test("TimestampResource serves a waiter freed within the same grain at the boundary", () => {
+Deno.test("TimestampResource serves a waiter freed within the same grain at the boundary", {
+  permissions: "none",
+}, () => {
   const { table, clock } = newTable();
   const name = "_t_a%S[1]";
   table.lock(1, request(name));
@@ -115,12 +129,16 @@ Deno.test("TimestampResource serves a waiter freed within the same grain at the 
   assert.deepEqual(table.tick(), [{ conn: 2, rc: 0, element: "a31" }]);
 });
 
-Deno.test("TimestampResource wakes up punctually on a microsecond grain", () => {
-  const { table, clock } = newTable();
-  clock.advance(0.0123); // 12.3 µs past the second
-  const name = "_t_x%S#ffffff[2]";
-  assert.equal(element(table.lock(1, request(name)).outcome), "x30.000012");
-  assert.deepEqual(table.lock(2, request(name)).outcome, { rc: 1 });
-  clock.time = table.nextDeadline()!;
-  assert.deepEqual(table.tick(), [{ conn: 2, rc: 0, element: "x30.000013" }]);
-});
+Deno.test(
+  "TimestampResource wakes up punctually on a microsecond grain",
+  { permissions: "none" },
+  () => {
+    const { table, clock } = newTable();
+    clock.advance(0.0123); // 12.3 µs past the second
+    const name = "_t_x%S#ffffff[2]";
+    assert.equal(element(table.lock(1, request(name)).outcome), "x30.000012");
+    assert.deepEqual(table.lock(2, request(name)).outcome, { rc: 1 });
+    clock.time = table.nextDeadline()!;
+    assert.deepEqual(table.tick(), [{ conn: 2, rc: 0, element: "x30.000013" }]);
+  },
+);
