@@ -21,8 +21,8 @@ export interface ResponderOptions {
   syslog?: SyslogWriter;
 }
 
-/** A running discovery responder. */
-export interface DiscoveryResponder {
+/** A running discovery responder; `using` closes it at the end of its scope. */
+export interface DiscoveryResponder extends Disposable {
   close(): void;
 }
 
@@ -85,5 +85,11 @@ export async function startDiscoveryResponder(
     throw error;
   }
   tracer.trace(TraceModule.DAEMON, `joined multicast group ${options.group}/${options.port}`);
-  return { close: () => socket.close() };
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    socket.close();
+  };
+  return { close, [Symbol.dispose]: close };
 }

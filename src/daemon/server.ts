@@ -73,9 +73,10 @@ class ServedConnection implements MessageHandler {
 /**
  * The lock daemon: accepts connections on one listener, frames and decodes their messages,
  * lets the LockTable decide, and sends the answers. One bad connection is closed alone and its
- * locks are released; it never stops the daemon.
+ * locks are released; it never stops the daemon. It owns its listener; `await using` stops it
+ * at the end of its scope.
  */
-export class DaemonServer {
+export class DaemonServer implements AsyncDisposable {
   #listener: StreamListener;
   #table: LockTable;
   #now: () => number;
@@ -94,6 +95,8 @@ export class DaemonServer {
   #hadClient = false;
   #stopping = false;
   #stopped: PromiseWithResolvers<void> = Promise.withResolvers();
+  /** The accept loop, once serve() has started it. */
+  #accepting: Promise<void> | undefined;
   /** When the daemon last became idle (no connection, no resource); undefined while busy. */
   #idleSince: number | undefined;
   #idleAlarm: Alarm;
@@ -130,10 +133,10 @@ export class DaemonServer {
   /** Serves until the daemon stops (idle lifespan over, shutdown request, or stop()). */
   async serve(): Promise<void> {
     this.#reschedule();
-    const accepting = this.#acceptLoop();
+    this.#accepting = this.#acceptLoop();
     await this.#stopped.promise;
     // The runtime removes a UNIX socket file once the pending accept has been cancelled.
-    await accepting;
+    await this.#accepting;
   }
 
   /** Stops at once: closes the listener (removing a UNIX socket file) and every connection. */
@@ -149,6 +152,12 @@ export class DaemonServer {
     }
     for (const connection of this.#connections.values()) connection.stream.close();
     this.#stopped.resolve();
+  }
+
+  /** Stops, and resolves once the listener has let go of its address (its socket file). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.stop();
+    await this.#accepting;
   }
 
   /** Finishes current work, then exits through the idle path (`flom -x`). */

@@ -3,7 +3,7 @@
  * injected. What the wire carries is the byte-exact protocol (checked in protocol/); here, what
  * the server does with it.
  */
-import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, rejects, strictEqual } from "node:assert/strict";
 import type { Message } from "../protocol/messages.ts";
 import { MAX_CLIENT_MESSAGE_BYTES } from "../protocol/messages.ts";
 import { RC } from "../protocol/return_codes.ts";
@@ -15,14 +15,11 @@ import { DaemonServer } from "./server.ts";
 function startServer() {
   const listener = new MemoryListener();
   const server = new DaemonServer(listener, { lifespan: -1, peerId: "daemon-id", now: () => 0 });
-  const served = server.serve();
+  server.serve();
   return {
     /** A new client connection, speaking the protocol. */
     connect: () => new MessageStream(listener.connect(), MAX_CLIENT_MESSAGE_BYTES),
-    async [Symbol.asyncDispose]() {
-      server.stop();
-      await served;
-    },
+    [Symbol.asyncDispose]: () => server[Symbol.asyncDispose](),
   };
 }
 
@@ -46,10 +43,24 @@ const firstAnswer = (rc: number): Message => ({
 
 Deno.test("DaemonServer grants a free resource at once, in its first answer", async () => {
   await using daemon = startServer();
-  const client = daemon.connect();
+  using client = daemon.connect();
   await client.write(lock("R"));
   deepStrictEqual(await client.read(), firstAnswer(RC.OK));
-  client.close();
+});
+
+Deno.test("DaemonServer stops at the end of its scope: listener and connections closed", async () => {
+  const listener = new MemoryListener();
+  using client = new MessageStream(listener.connect(), MAX_CLIENT_MESSAGE_BYTES);
+  let served: Promise<void>;
+  {
+    await using server = new DaemonServer(listener, { lifespan: -1, peerId: "daemon-id" });
+    served = server.serve();
+    await client.write(lock("R"));
+    deepStrictEqual(await client.read(), firstAnswer(RC.OK));
+  }
+  await served;
+  await rejects(listener.accept(), Deno.errors.BadResource);
+  strictEqual(await client.read(), null);
 });
 
 Deno.test("DaemonServer queues a second request and grants it when the holder unlocks", async () => {

@@ -97,4 +97,8 @@ export class MemoryListener implements StreamListener {
     this.#accepting?.reject(new Deno.errors.BadResource("listener closed"));
     this.#accepting = undefined;
   }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
 }

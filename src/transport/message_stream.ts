@@ -24,9 +24,10 @@ export interface MessageHandler {
 /**
  * A stream of framed protocol messages over one connection, for both sides. Reads never consume
  * more than they frame, so pipelined messages are never lost; writes are serialised so that
- * messages sent from different event-loop turns never interleave.
+ * messages sent from different event-loop turns never interleave. `using` closes it at the end of
+ * its scope.
  */
-export class MessageStream {
+export class MessageStream implements Disposable {
   readonly conn: StreamConn;
   #framer: MessageFramer;
   /** Messages framed but not yet returned: `#ready[#next]` onwards. */
@@ -150,5 +151,10 @@ export class MessageStream {
     } catch {
       // Already closed by the runtime after an error.
     }
+  }
+
+  /** Closes, as close() does. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 }

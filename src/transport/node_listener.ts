@@ -46,6 +46,10 @@ export class NodeListener implements StreamListener {
       waiter.reject(new Deno.errors.BadResource("listener closed"));
     }
   }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
 }
 
 /**

@@ -39,12 +39,14 @@ export function writeAllSync(
   while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
 }
 
-/** The accepting side of a stream transport. */
-export interface StreamListener {
+/** The accepting side of a stream transport; `using` closes it at the end of its scope. */
+export interface StreamListener extends Disposable {
   /** The next connection; rejects once the listener is closed. */
   accept(): Promise<StreamConn>;
   /** Stops listening (a UNIX socket's file is removed once a pending accept has ended). */
   close(): void;
+  /** Closes, unless closed already. */
+  [Symbol.dispose](): void;
   readonly addr: Deno.Addr;
 }
 
@@ -56,6 +58,8 @@ export function denoStreamListener(listener: Deno.Listener): StreamListener {
   return {
     addr: listener.addr,
     close: () => listener.close(),
+    // Unlike close(), Deno's dispose does nothing on a closed listener.
+    [Symbol.dispose]: () => listener[Symbol.dispose](),
     async accept() {
       const conn = await listener.accept();
       if (conn.remoteAddr.transport === "tcp") {
