@@ -16,23 +16,19 @@ export async function requestShutdown(
   conn: StreamConn,
   options: { immediate: boolean; peerId: string },
 ): Promise<void> {
-  const stream = new MessageStream(conn, MAX_CLIENT_MESSAGE_BYTES);
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  using stream = new MessageStream(conn, MAX_CLIENT_MESSAGE_BYTES);
   try {
-    try {
-      await stream.write({
-        kind: "shutdown",
-        peerId: options.peerId,
-        immediate: options.immediate,
-      });
-    } catch (error) {
-      throw new ClientError(RC.SEND_ERROR, errorMessage(error));
-    }
-    const waited = new Promise<void>((resolve) => timer = setTimeout(resolve, SHUTDOWN_WAIT_MS));
-    const closed = stream.read().then(() => {}, () => {});
-    await Promise.race([closed, waited]);
-  } finally {
-    clearTimeout(timer);
-    stream.close();
+    await stream.write({
+      kind: "shutdown",
+      peerId: options.peerId,
+      immediate: options.immediate,
+    });
+  } catch (error) {
+    throw new ClientError(RC.SEND_ERROR, errorMessage(error));
   }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = new Promise<void>((resolve) => timer = setTimeout(resolve, SHUTDOWN_WAIT_MS));
+  const closed = stream.read().then(() => {}, () => {});
+  await Promise.race([closed, waited]);
+  clearTimeout(timer);
 }

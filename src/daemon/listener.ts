@@ -49,25 +49,22 @@ export async function listenEndpoint(
   }
   // Checking for a live daemon, removing a stale socket and binding must be one step, or two
   // daemons starting together could each remove the other's fresh socket. A companion lock
-  // file (the original's `<socket>.lock`) serialises that step between processes.
-  const lockFile = await Deno.open(`${endpoint.path}.lock`, {
+  // file (the original's `<socket>.lock`) serialises that step between processes; closing it at
+  // the end of this scope releases the lock.
+  using lockFile = await Deno.open(`${endpoint.path}.lock`, {
     create: true,
     write: true,
     mode: options.ownerOnly ? 0o600 : 0o666,
   });
+  await lockFile.lock(true);
+  await removeStaleSocket(endpoint);
+  // The socket's mode comes from the umask at bind time: set it there, so that an owner-only
+  // socket is never reachable by others, not even for an instant.
+  const previousUmask = Deno.umask(options.ownerOnly ? 0o177 : 0);
   try {
-    await lockFile.lock(true);
-    await removeStaleSocket(endpoint);
-    // The socket's mode comes from the umask at bind time: set it there, so that an owner-only
-    // socket is never reachable by others, not even for an instant.
-    const previousUmask = Deno.umask(options.ownerOnly ? 0o177 : 0);
-    try {
-      return await bind(endpoint);
-    } finally {
-      Deno.umask(previousUmask);
-    }
+    return await bind(endpoint);
   } finally {
-    lockFile.close(); // also releases the lock
+    Deno.umask(previousUmask);
   }
 }
 

@@ -57,10 +57,47 @@ export async function runDaemon(
       ? `FLM000I this process is activating a local FLoM daemon listening UNIX socket '${endpoint.path}'`
       : `FLM001I this process is activating a network FLoM daemon listening TCP/IP socket ${endpoint.hostname}/${endpoint.port}`,
   );
-  let listener: StreamListener;
+  // Each step that fails reports why and returns; what the steps before it opened closes itself.
+  using listener = await listen(endpoint, { settings, privateSocket }, { tracer, syslog, report });
+  if (listener === undefined) return 1;
+  const answersDiscovery = settings.multicastAddress !== undefined;
+  using responder = answersDiscovery
+    ? await answerDiscovery(settings, listener.addr, { tracer, syslog, report })
+    : undefined;
+  if (answersDiscovery && responder === undefined) return 1;
+  await using server = new DaemonServer(listener, {
+    lifespan: settings.daemonLifespan,
+    peerId: readUniqueId() ?? "",
+    checkPeerId: settings.tlsCheckPeerId,
+    tracer,
+    syslog,
+  });
+  using _signals = stopOnSignals(server);
+  tracer.trace(TraceModule.DAEMON, "FLoM daemon is ready to serve incoming requests");
+  syslog.log(Severity.NOTICE, "FLM003N FLoM daemon is ready to serve incoming requests");
+  report({ rc: RC.OK });
+  await server.serve();
+  tracer.trace(TraceModule.DAEMON, "FLoM daemon has terminated to serve incoming requests");
+  syslog.log(Severity.NOTICE, "FLM004N FLoM daemon has terminated to serve incoming requests");
+  return 0;
+}
+
+/** Where a daemon tells how its start went: its trace, syslog and start report. */
+interface StartLog {
+  tracer: Tracer;
+  syslog: SyslogWriter;
+  report: (report: StartReport) => void;
+}
+
+/** The daemon's listener; undefined when it cannot listen, which has been reported. */
+async function listen(
+  endpoint: Endpoint,
+  { settings, privateSocket }: DaemonLaunch,
+  { tracer, syslog, report }: StartLog,
+): Promise<StreamListener | undefined> {
   try {
     const bind = await tlsBind(settings, tracer, syslog);
-    listener = await listenEndpoint(endpoint, {
+    return await listenEndpoint(endpoint, {
       ownerOnly: privateSocket,
       keepaliveIdleSeconds: settings.tcpKeepaliveTime,
       ...(bind === undefined ? {} : { bind }),
@@ -82,48 +119,48 @@ export async function runDaemon(
       );
     }
     report({ rc, message: errorMessage(failure) });
-    return 1;
+    return undefined;
   }
-  let responder: DiscoveryResponder | undefined;
-  if (settings.multicastAddress !== undefined) {
-    try {
-      responder = await startResponder(settings, listener.addr, tracer, syslog);
-      syslog.log(
-        Severity.NOTICE,
-        `FLM002I joined multicast group ${settings.multicastAddress}/${settings.multicastPort} to answer auto-discovery queries`,
-      );
-    } catch (error) {
-      listener.close();
-      tracer.trace(TraceModule.DAEMON, `cannot answer discovery: ${errorMessage(error)}`);
-      report({ rc: RC.CONNECT_ERROR, message: errorMessage(error) });
-      return 1;
-    }
+}
+
+/**
+ * Answers discovery queries for the daemon listening at `address`; undefined when it cannot,
+ * which has been reported.
+ */
+async function answerDiscovery(
+  settings: Settings,
+  address: Deno.Addr,
+  { tracer, syslog, report }: StartLog,
+): Promise<DiscoveryResponder | undefined> {
+  try {
+    const responder = await startResponder(settings, address, tracer, syslog);
+    syslog.log(
+      Severity.NOTICE,
+      `FLM002I joined multicast group ${settings.multicastAddress}/${settings.multicastPort} to answer auto-discovery queries`,
+    );
+    return responder;
+  } catch (error) {
+    tracer.trace(TraceModule.DAEMON, `cannot answer discovery: ${errorMessage(error)}`);
+    report({ rc: RC.CONNECT_ERROR, message: errorMessage(error) });
+    return undefined;
   }
-  const server = new DaemonServer(listener, {
-    lifespan: settings.daemonLifespan,
-    peerId: readUniqueId() ?? "",
-    checkPeerId: settings.tlsCheckPeerId,
-    tracer,
-    syslog,
-  });
+}
+
+/**
+ * Stops `server` on SIGTERM, SIGINT and SIGQUIT, and ignores SIGHUP, until disposed: a daemon
+ * lives in its own session, and a hang-up is not a reason to drop everybody's locks.
+ */
+function stopOnSignals(server: DaemonServer): Disposable {
   const stop = () => server.stop();
-  // A daemon lives in its own session; a hang-up is not a reason to drop everybody's locks.
   const ignore = () => {};
   for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, stop);
   Deno.addSignalListener("SIGHUP", ignore);
-  tracer.trace(TraceModule.DAEMON, "FLoM daemon is ready to serve incoming requests");
-  syslog.log(Severity.NOTICE, "FLM003N FLoM daemon is ready to serve incoming requests");
-  report({ rc: RC.OK });
-  try {
-    await server.serve();
-  } finally {
-    responder?.close();
-    for (const signal of STOP_SIGNALS) Deno.removeSignalListener(signal, stop);
-    Deno.removeSignalListener("SIGHUP", ignore);
-  }
-  tracer.trace(TraceModule.DAEMON, "FLoM daemon has terminated to serve incoming requests");
-  syslog.log(Severity.NOTICE, "FLM004N FLoM daemon has terminated to serve incoming requests");
-  return 0;
+  return {
+    [Symbol.dispose]() {
+      for (const signal of STOP_SIGNALS) Deno.removeSignalListener(signal, stop);
+      Deno.removeSignalListener("SIGHUP", ignore);
+    },
+  };
 }
 
 /**
