@@ -1,5 +1,5 @@
 /** The verbose configuration dump (docs/compatibility.md, "Command line"). */
-import { SETTING_KEYS, type SettingKey } from "../config/layer.ts";
+import { SETTING_KEYS, type SettingKey } from "../config/setting_keys.ts";
 import type { Settings } from "../config/settings.ts";
 import { signalName } from "../config/values.ts";
 

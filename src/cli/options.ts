@@ -3,7 +3,12 @@
  * options end at the first word that is not an option, short options take attached values (`-d0`),
  * and every setting given wins over the config files.
  */
-import { readSetting, SETTING_KEYS, type SettingKey } from "../config/layer.ts";
+import {
+  SETTING_KEYS,
+  type SettingInput,
+  type SettingKey,
+  settingValue,
+} from "../config/setting_keys.ts";
 import type { Settings } from "../config/settings.ts";
 import { parseInteger } from "../config/values.ts";
 
@@ -134,7 +139,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     immediateExit: false,
     warnings: [],
   };
-  const given = new Map<SettingKey, string[]>();
+  const given = new Map<SettingKey, SettingInput>();
   let index = 0;
 
   // Records one option; without an attached value it consumes the next word (advancing `index`).
@@ -146,12 +151,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     }
     const target = spec.target;
     if (typeof target !== "string") {
-      // GLib converts integers while parsing, so their errors come before any value check.
-      if (target.type === "integer" && value !== undefined) checkInteger(value, shown);
-      // A flag setting (-V) means "yes".
-      const text = value ?? "yes";
-      const values = target.type === "signals" ? given.get(target) ?? [] : [];
-      given.set(target, [...values, text]);
+      given.set(target, optionInput(target, value, shown, given.get(target)));
     } else if (target === "configFile" || target === "debugFeature") {
       if (value !== undefined) line[target] = value;
     } else {
@@ -191,12 +191,12 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (line.version || line.signalList || line.uniqueId) return line;
 
   for (const key of SETTING_KEYS) {
-    const values = given.get(key);
-    if (values === undefined) continue;
+    const input = given.get(key);
+    if (input === undefined) continue;
     try {
       Object.assign(
         line.overrides,
-        readSetting(key, values.join(";"), { syntax: "option", warnings: line.warnings }),
+        settingValue(key, input, { syntax: "option", warnings: line.warnings }),
       );
     } catch (error) {
       if (error instanceof RangeError) throw new UsageError(error.message, { cause: error });
@@ -206,9 +206,26 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   return line;
 }
 
-function checkInteger(value: string, shown: string): void {
+/**
+ * The value of one setting option as given: a flag (`-V`) is yes, an integer is parsed here
+ * because GLib converts integers while parsing, so that their errors come before any value
+ * check, and `--ignore-signal` adds to the words `earlier` holds.
+ */
+function optionInput(
+  key: SettingKey,
+  value: string | undefined,
+  shown: string,
+  earlier: SettingInput | undefined,
+): SettingInput {
+  if (value === undefined) return true;
+  if (key.type === "integer") return integerOption(value, shown);
+  if (key.type === "signals") return [...(Array.isArray(earlier) ? earlier : []), value];
+  return value;
+}
+
+function integerOption(value: string, shown: string): number {
   try {
-    parseInteger(value, "option");
+    return parseInteger(value, "option");
   } catch (error) {
     // GLib's quotes are “ ”, which the original in the C locale prints as "?": plain ones here.
     if (error instanceof RangeError) {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parseKeyFile } from "../config/keyfile.ts";
-import { applyConfigFile, SETTING_KEYS } from "../config/layer.ts";
+import { applyConfigFile } from "../config/config_file.ts";
+import { SETTING_KEYS } from "../config/setting_keys.ts";
 import { defaultSettings, type Settings } from "../config/settings.ts";
 import { LockMode } from "../resources/lock_mode.ts";
 import { type CommandLine, OPTIONS, parseCommandLine, UsageError } from "./options.ts";

@@ -4,10 +4,9 @@ import { ClientError } from "../client/client_error.ts";
 import { lockRequestOf, LockSession } from "../client/lock_session.ts";
 import type { StreamConn } from "../transport/stream_conn.ts";
 import { checkSettings } from "../config/check.ts";
-import { ConfigError } from "../config/layer.ts";
 import { loadSettings } from "../config/load.ts";
 import { signalName } from "../config/values.ts";
-import type { Settings } from "../config/settings.ts";
+import { ConfigError, type Settings } from "../config/settings.ts";
 import { runCommand } from "../exec/run_command.ts";
 import { RC, strerror } from "../protocol/return_codes.ts";
 import { encodeUtf8 } from "../protocol/binary_string.ts";
@@ -94,14 +93,8 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
       console.err(`${unsupported}\n`);
       return EXIT.GENERIC_ERROR;
     }
-    // No endpoint configured anywhere: the computed per-user socket, which must stay private.
-    privateSocket = loaded.settings.socketName === undefined &&
-      loaded.settings.unicastAddress === undefined &&
-      loaded.settings.multicastAddress === undefined;
-    const checked = checkSettings(
-      loaded.settings,
-      privateSocket ? (await accountOnce()).login : "",
-    );
+    const checked = await checkSettings(loaded.settings, async () => (await accountOnce()).login);
+    privateSocket = checked.privateSocket;
     for (const warning of checked.warnings) console.err(`${warning}\n`);
     settings = checked.settings;
   } catch (error) {

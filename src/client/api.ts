@@ -1,7 +1,9 @@
-import { defaultSocketName } from "../config/check.ts";
-import { defaultSettings, type Settings } from "../config/settings.ts";
+import { type CheckedSettings, checkSettings } from "../config/check.ts";
+import { resolvePaths } from "../config/load.ts";
+import { SETTING_KEYS, type SettingInput, settingValue } from "../config/setting_keys.ts";
+import { ConfigError, defaultSettings, type Settings } from "../config/settings.ts";
 import { RC, ReasonError, strerror } from "../protocol/return_codes.ts";
-import { LOCK_MODE_SHORT_NAMES } from "../resources/lock_mode.ts";
+import type { LOCK_MODE_SHORT_NAMES } from "../resources/lock_mode.ts";
 import { currentAccount } from "./account.ts";
 import { ClientError } from "./client_error.ts";
 import { connectDaemon, SocketOwnerError } from "./connect.ts";
@@ -14,7 +16,7 @@ export type LockModeName = typeof LOCK_MODE_SHORT_NAMES[number];
 export interface LockOptions {
   /** The resource name (any kind: `R`, `R[3]`, `a.b.c`, `/a/b`, `_s_R[1]`, `_t_%S[1]`). @default "_RESOURCE" */
   resource?: string;
-  /** Lock mode for simple and hierarchical resources. @default "EX" */
+  /** Lock mode for simple and hierarchical resources (a long name such as `ProtectedRead` too). @default "EX" */
   mode?: LockModeName;
   /** Units of a numeric resource. @default 1 */
   quantity?: number;
@@ -74,20 +76,13 @@ export interface Lock extends AsyncDisposable {
 export async function lock(options: LockOptions = {}): Promise<Lock> {
   const { signal } = options;
   signal?.throwIfAborted();
-  const settings = await settingsOf(options);
-  const request = lockRequestOf(settings);
-  if (request === undefined) throw new LockError(RC.INVALID_RESOURCE_NAME);
+  const { settings, privateSocket } = await checkedSettingsOf(options);
+  // The name passed the settings' check: a request can always be built.
+  const request = lockRequestOf(settings)!;
   let session: LockSession;
   try {
     session = new LockSession(
-      await connectDaemon({
-        settings,
-        // The computed per-user socket must be this user's, as for the CLI.
-        privateSocket: options.socketName === undefined && options.unicastAddress === undefined &&
-          options.multicastAddress === undefined,
-        autoStart: false,
-        argv: [],
-      }),
+      await connectDaemon({ settings, privateSocket, autoStart: false, argv: [] }),
       undefined,
       { checkPeerId: settings.tlsCheckPeerId },
     );
@@ -126,42 +121,57 @@ function heldLock(session: LockSession, resource: string, element: string | unde
   return { resource, element, unlock, [Symbol.asyncDispose]: () => unlock() };
 }
 
-async function settingsOf(options: LockOptions): Promise<Settings> {
-  const settings = defaultSettings();
-  if (options.resource !== undefined) settings.resourceName = options.resource;
-  if (options.mode !== undefined) {
-    const mode = LOCK_MODE_SHORT_NAMES.indexOf(options.mode);
-    if (mode < 0) throw new RangeError(`Cannot lock: '${options.mode}' is not a lock mode`);
-    settings.lockMode = mode;
-  }
-  if (options.quantity !== undefined) settings.resourceQuantity = options.quantity;
-  if (options.timeout !== undefined) settings.resourceTimeout = options.timeout;
-  if (options.create !== undefined) settings.resourceCreate = options.create;
-  if (options.idleLifespan !== undefined) settings.resourceIdleLifespan = options.idleLifespan;
-  if (options.unicastPort !== undefined) settings.unicastPort = options.unicastPort;
-  if (options.multicastPort !== undefined) settings.multicastPort = options.multicastPort;
-  if (options.tls !== undefined) {
-    // Absolute, as the configuration loader stores them: the daemon's directory is `/`.
-    settings.tlsCertificate = await absolute(options.tls.certificate);
-    settings.tlsPrivateKey = await absolute(options.tls.privateKey);
-    settings.tlsCaCertificate = await absolute(options.tls.caCertificate);
-  } else if (options.tlsCheckPeerId) {
-    throw new RangeError("Cannot check the peer id without TLS: give the tls files too");
-  }
-  if (options.tlsCheckPeerId !== undefined) settings.tlsCheckPeerId = options.tlsCheckPeerId;
-  if (options.socketName !== undefined) settings.socketName = options.socketName;
-  else if (options.unicastAddress !== undefined) settings.unicastAddress = options.unicastAddress;
-  else if (options.multicastAddress !== undefined) {
-    settings.multicastAddress = options.multicastAddress;
-  } else settings.socketName = defaultSocketName((await currentAccount()).login);
-  return settings;
-}
+// The setting each option of lock() gives, read by the rules of the CLI's options.
+const OPTION_FIELDS = {
+  resource: "resourceName",
+  mode: "lockMode",
+  quantity: "resourceQuantity",
+  timeout: "resourceTimeout",
+  create: "resourceCreate",
+  idleLifespan: "resourceIdleLifespan",
+  socketName: "socketName",
+  unicastAddress: "unicastAddress",
+  unicastPort: "unicastPort",
+  multicastAddress: "multicastAddress",
+  multicastPort: "multicastPort",
+  tlsCheckPeerId: "tlsCheckPeerId",
+} as const satisfies { [Option in keyof LockOptions]?: keyof Settings };
 
-async function absolute(path: string): Promise<string> {
+/**
+ * The checked settings of a lock() call: the options read like the CLI's, then the same check
+ * (one endpoint, TLS files all or none, the per-user socket when no endpoint is given). A refused
+ * option is a LockError: rc -14 for the resource name, -5 for any other.
+ */
+async function checkedSettingsOf(options: LockOptions): Promise<CheckedSettings> {
+  const inputs = new Map<keyof Settings, SettingInput | undefined>([
+    ...Object.entries(OPTION_FIELDS).map(([option, field]) =>
+      [field, options[option as keyof typeof OPTION_FIELDS]] as const
+    ),
+    ["tlsCertificate", options.tls?.certificate],
+    ["tlsPrivateKey", options.tls?.privateKey],
+    ["tlsCaCertificate", options.tls?.caCertificate],
+  ]);
+  const settings = defaultSettings();
+  const warnings: string[] = [];
+  for (const entry of SETTING_KEYS) {
+    const input = inputs.get(entry.field);
+    if (input === undefined) continue;
+    try {
+      Object.assign(settings, settingValue(entry, input, { syntax: "option", warnings }));
+    } catch (error) {
+      if (!(error instanceof RangeError || error instanceof SyntaxError)) throw error;
+      const rc = entry.field === "resourceName" ? RC.INVALID_RESOURCE_NAME : RC.INVALID_OPTION;
+      throw new LockError(rc, `Cannot lock: ${error.message}`);
+    }
+  }
+  // What the CLI only warns about (a negative quantity) is a mistake in a program.
+  if (warnings.length > 0) throw new LockError(RC.INVALID_OPTION, `Cannot lock: ${warnings[0]}`);
   try {
-    return await Deno.realPath(path);
+    await resolvePaths(settings);
+    return await checkSettings(settings, async () => (await currentAccount()).login);
   } catch (error) {
-    throw new LockError(RC.REALPATH_ERROR, `Cannot use TLS file '${path}': ${String(error)}`);
+    if (!(error instanceof ConfigError)) throw error;
+    throw new LockError(RC.INVALID_OPTION, `Cannot lock: ${error.message}`);
   }
 }
 

@@ -18,7 +18,7 @@ import type { StreamConn } from "../transport/stream_conn.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import type { Settings } from "../config/settings.ts";
 import { toBinaryString } from "../protocol/binary_string.ts";
-import { parseResourceName } from "../resources/names.ts";
+import { parseResourceName, requestParameter } from "../resources/names.ts";
 import { readUniqueId } from "../transport/unique_id.ts";
 import { startTimer, type Timer } from "../transport/timer.ts";
 import { describeEndpoint } from "../transport/endpoint.ts";
@@ -53,10 +53,11 @@ export function lockRequestOf(settings: Settings): LockRequestOptions | undefine
   const name = toBinaryString(settings.resourceName);
   const kind = parseResourceName(name)?.kind;
   if (kind === undefined) return undefined;
+  const parameter = requestParameter(kind);
   return {
     name,
-    ...(kind === "simple" || kind === "hierarchical" ? { mode: settings.lockMode } : {}),
-    ...(kind === "numeric" ? { quantity: settings.resourceQuantity } : {}),
+    ...(parameter === "mode" ? { mode: settings.lockMode } : {}),
+    ...(parameter === "quantity" ? { quantity: settings.resourceQuantity } : {}),
     timeout: settings.resourceTimeout,
     create: settings.resourceCreate,
     idleLifespan: settings.resourceIdleLifespan,

@@ -1,12 +1,12 @@
 /**
- * The configuration check run once all layers are applied (docs/compatibility.md, "Configuration"):
- * refuses contradictory settings, computes the default socket name, and coerces the lock mode and
- * quantity to what the resource kind supports.
+ * The configuration check run once all layers are applied (docs/compatibility.md, "Configuration"),
+ * by the CLI and the `mod.ts` API alike: refuses contradictory settings, decides the endpoint's
+ * default (the per-user socket), and coerces the lock mode and quantity to what the resource kind
+ * supports.
  */
 import { LockMode } from "../resources/lock_mode.ts";
-import { parseResourceName, RESOURCE_TYPE_NUMBER } from "../resources/names.ts";
-import { ConfigError } from "./layer.ts";
-import type { Settings } from "./settings.ts";
+import { parseResourceName, requestParameter, RESOURCE_TYPE_NUMBER } from "../resources/names.ts";
+import { ConfigError, type Settings } from "./settings.ts";
 import { invalidResourceName, SOCKET_NAME_MAX_BYTES, utf8Length } from "./values.ts";
 
 /** The result of {@link checkSettings}. */
@@ -15,6 +15,11 @@ export interface CheckedSettings {
   settings: Settings;
   /** One-line warnings about coerced values; only when `settings.verbose`, as in the original. */
   warnings: string[];
+  /**
+   * No endpoint was configured anywhere, so the socket is the computed per-user one: created
+   * owner-only by a daemon, and refused by a client when another user owns it.
+   */
+  privateSocket: boolean;
 }
 
 /** The default socket `/tmp/flom-<login>`, cut to fit sun_path without splitting a character. */
@@ -25,13 +30,18 @@ export function defaultSocketName(login: string): string {
 }
 
 /**
- * Checks `settings` for running. `login` is the user's login name (`nobody` when unknown), used
- * for the default socket `/tmp/flom-<login>` when neither a socket nor an address is set.
- * Throws {@link ConfigError} for a socket together with a unicast or multicast address, for a
- * peer-id check without all three TLS files, and for one or two TLS files without the others
- * (a deliberate difference: the original silently goes without TLS).
+ * Checks `settings` for running. When neither a socket nor an address is set, the socket is the
+ * per-user `/tmp/flom-<login>`; `login` gives the user's login name (`nobody` when unknown) and
+ * is only called then, since looking an account up costs a short-lived client. Throws
+ * {@link ConfigError} for a socket together with a unicast or multicast address, for a peer-id
+ * check without all three TLS files, and for one or two TLS files without the others (a
+ * deliberate difference: the original silently goes without TLS), and for an invalid resource
+ * name.
  */
-export function checkSettings(settings: Settings, login: string): CheckedSettings {
+export async function checkSettings(
+  settings: Settings,
+  login: () => string | Promise<string>,
+): Promise<CheckedSettings> {
   const checked = { ...settings };
   const warnings: string[] = [];
   if (
@@ -54,29 +64,24 @@ export function checkSettings(settings: Settings, login: string): CheckedSetting
       "Cannot use TLS: --tls-certificate, --tls-private-key and --tls-ca-certificate must be given together",
     );
   }
-  if (
-    checked.socketName === undefined && checked.unicastAddress === undefined &&
-    checked.multicastAddress === undefined
-  ) {
-    checked.socketName = defaultSocketName(login);
-  }
   const name = parseResourceName(checked.resourceName);
   if (name === undefined) throw new ConfigError(invalidResourceName(checked.resourceName));
   const type = RESOURCE_TYPE_NUMBER[name.kind];
-  if (
-    checked.lockMode !== LockMode.Exclusive && name.kind !== "simple" &&
-    name.kind !== "hierarchical"
-  ) {
+  const parameter = requestParameter(name.kind);
+  if (checked.lockMode !== LockMode.Exclusive && parameter !== "mode") {
     warnings.push(
       `This resource type (${type}) support only exclusive lock mode; specified value (${checked.lockMode}) will be ignored`,
     );
     checked.lockMode = LockMode.Exclusive;
   }
-  if (checked.resourceQuantity !== 1 && name.kind !== "numeric") {
+  if (checked.resourceQuantity !== 1 && parameter !== "quantity") {
     warnings.push(
       `This resource type (${type}) does not support quantity lock option; specified value (${checked.resourceQuantity}) will be ignored`,
     );
     checked.resourceQuantity = 1;
   }
-  return { settings: checked, warnings: checked.verbose ? warnings : [] };
+  const privateSocket = checked.socketName === undefined &&
+    checked.unicastAddress === undefined && checked.multicastAddress === undefined;
+  if (privateSocket) checked.socketName = defaultSocketName(await login());
+  return { settings: checked, warnings: checked.verbose ? warnings : [], privateSocket };
 }

@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
 import { LockMode } from "../resources/lock_mode.ts";
 import { ConfigSyntaxError, parseKeyFile } from "./keyfile.ts";
-import {
-  applyConfigFile,
-  ConfigError,
-  invalidConfigFile,
-  PATH_FIELDS,
-  readSetting,
-  SETTING_KEYS,
-} from "./layer.ts";
-import { defaultSettings, type Settings } from "./settings.ts";
+import { applyConfigFile, invalidConfigFile } from "./config_file.ts";
+import { SETTING_KEYS } from "./setting_keys.ts";
+import { ConfigError, defaultSettings, type Settings } from "./settings.ts";
 
 function configure(text: string): { settings: Settings; warnings: string[] } {
   const settings = defaultSettings();
@@ -69,16 +63,6 @@ Deno.test("applyConfigFile() applies every key of the table", () => {
     assert.deepEqual(settings, { ...defaultSettings(), ...expected }, `${key}=${value}`);
     assert.deepEqual(warnings, []);
   }
-});
-
-Deno.test("SETTING_KEYS covers each Settings field once, with distinct options", () => {
-  const fields = SETTING_KEYS.map((entry) => entry.field);
-  assert.equal(SETTING_KEYS.length, 29);
-  assert.equal(new Set(fields).size, 29);
-  const keyed = new Set(KEY_CASES.map(([group, key]) => `${group}/${key}`));
-  for (const entry of SETTING_KEYS) assert.ok(keyed.has(`${entry.group}/${entry.key}`));
-  const longs = SETTING_KEYS.map((entry) => entry.option.long);
-  assert.equal(new Set(longs).size, 29);
 });
 
 Deno.test("applyConfigFile() accepts a file without any group and ignores unknown keys", () => {
@@ -192,21 +176,6 @@ Deno.test("invalidConfigFile() words a syntax error like the value errors", () =
   assert.equal(error.message, "flom: invalid configuration in '/root/.flom' line 4: bad line");
 });
 
-Deno.test("PATH_FIELDS lists the TLS files", () => {
-  assert.deepEqual(PATH_FIELDS, ["tlsCertificate", "tlsPrivateKey", "tlsCaCertificate"]);
-});
-
-Deno.test("readSetting() reads integers in the syntax of their source", () => {
-  const timeout = SETTING_KEYS.find((entry) => entry.field === "resourceTimeout")!;
-  assert.deepEqual(readSetting(timeout, "0x10", { syntax: "option", warnings: [] }), {
-    resourceTimeout: 16,
-  });
-  assert.throws(
-    () => readSetting(timeout, "0x10", { syntax: "keyfile", warnings: [] }),
-    SyntaxError,
-  );
-});
-
 Deno.test("applyConfigFile() warns about unknown groups and keys, naming the closest known one", () => {
   const file = new Map([
     ["Resourse", new Map([["Name", { value: "db", line: 2 }]])],
@@ -233,4 +202,14 @@ Deno.test("applyConfigFile() warns about unknown groups and keys, naming the clo
   ]);
   // The known keys still apply.
   assert.equal(settings.resourceTimeout, 7);
+});
+
+Deno.test("SETTING_KEYS covers each Settings field once, with distinct options", () => {
+  const fields = SETTING_KEYS.map((entry) => entry.field);
+  assert.equal(SETTING_KEYS.length, 29);
+  assert.equal(new Set(fields).size, 29);
+  const keyed = new Set(KEY_CASES.map(([group, key]) => `${group}/${key}`));
+  for (const entry of SETTING_KEYS) assert.ok(keyed.has(`${entry.group}/${entry.key}`));
+  const longs = SETTING_KEYS.map((entry) => entry.option.long);
+  assert.equal(new Set(longs).size, 29);
 });

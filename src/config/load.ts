@@ -1,6 +1,6 @@
 import { errorMessage } from "../protocol/return_codes.ts";
-import { applyConfigFile, ConfigError, invalidConfigFile, SETTING_KEYS } from "./layer.ts";
-import { defaultSettings, type Settings } from "./settings.ts";
+import { SETTING_KEYS } from "./setting_keys.ts";
+import { ConfigError, defaultSettings, type Settings } from "./settings.ts";
 import { hasIpv6Address } from "../transport/network_interface.ts";
 
 /** The system-wide configuration file (the original's `<sysconfdir>/flom.conf`). */
@@ -34,17 +34,9 @@ export async function loadSettings(
   for (const { path, required } of files) {
     const text = readConfigText(path, required);
     if (text === undefined) continue;
-    try {
-      warnings.push(...applyConfigFile(settings, await parseConfigText(text, path), path));
-    } catch (error) {
-      if (error instanceof ConfigError && !path.endsWith(".toml") && await looksLikeToml(text)) {
-        throw new ConfigError(
-          `${error.message} (the file looks like TOML, which flom reads only from files named *.toml)`,
-          { cause: error },
-        );
-      }
-      throw error;
-    }
+    // Most hosts have no configuration file: its parsers stay off their start-up path.
+    const { applyConfigText } = await import("./config_file.ts");
+    warnings.push(...await applyConfigText(settings, text, path));
   }
   Object.assign(settings, sources.overrides);
   await resolvePaths(settings);
@@ -68,35 +60,12 @@ function readConfigText(path: string, required: boolean): string | undefined {
   }
 }
 
-/** Whether `text` is a TOML document with at least one table: only a failed file pays for it. */
-async function looksLikeToml(text: string): Promise<boolean> {
-  const { parseTomlConfig } = await import("./toml.ts");
-  try {
-    return parseTomlConfig(text).size > 0;
-  } catch {
-    return false;
-  }
-}
-
-async function parseConfigText(text: string, path: string) {
-  // Most hosts have no configuration file: the parsers stay off their start-up path.
-  const { ConfigSyntaxError, parseKeyFile } = await import("./keyfile.ts");
-  try {
-    if (path.endsWith(".toml")) {
-      // TOML support stays off the start-up path of everybody who does not use it.
-      const { parseTomlConfig } = await import("./toml.ts");
-      return parseTomlConfig(text);
-    }
-    return parseKeyFile(text);
-  } catch (error) {
-    if (error instanceof ConfigSyntaxError) throw invalidConfigFile(path, error);
-    throw error;
-  }
-}
-
-// The original stores file settings (the TLS files) as absolute paths, resolved against the
-// caller's directory, so that a daemon (whose directory is `/`) finds them too.
-async function resolvePaths(settings: Settings): Promise<void> {
+/**
+ * Replaces the file settings (the TLS files) by their absolute paths, resolved against the
+ * current directory, as the original stores them, so that a daemon (whose directory is `/`)
+ * finds them too. Throws {@link ConfigError} for a file that does not exist.
+ */
+export async function resolvePaths(settings: Settings): Promise<void> {
   for (const entry of SETTING_KEYS) {
     if (entry.type !== "path") continue;
     const value = settings[entry.field];

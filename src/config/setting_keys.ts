@@ -1,27 +1,23 @@
 /**
  * Every setting of flom, described once: its field, its config file group and key, its value type
- * and rules, and its command-line option. The config file reader, the command-line parser, the
- * help text and the verbose dump are all driven by {@link SETTING_KEYS}.
+ * and rules, and its command-line option; and {@link settingValue}, the one reader of a setting's
+ * value from any source. The config files, the command line, the `mod.ts` API, the help text and
+ * the verbose dump are all driven by {@link SETTING_KEYS}.
  */
-import type { ConfigSyntaxError, KeyFile } from "./keyfile.ts";
 import type { Settings } from "./settings.ts";
 import {
   absInt,
+  INT_MAX,
+  INT_MIN,
   type IntegerSyntax,
   invalidValue,
   parseInteger,
   parseLockMode,
   parseSignalList,
   parseYesNo,
-  quoteValue,
   validateResourceName,
   validateSocketName,
 } from "./values.ts";
-
-/** A configuration that flom cannot run with; the message is the complete line for stderr. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
 
 type FieldOf<T> = { [K in keyof Settings]-?: Settings[K] extends T ? K : never }[keyof Settings];
 
@@ -409,34 +405,53 @@ export const PATH_FIELDS: readonly StringField[] = SETTING_KEYS.flatMap((entry) 
   entry.type === "path" ? [entry.field] : []
 );
 
-/** What reading one value needs besides its text. */
+/**
+ * A setting's value as its source gives it: text (a key file, a command-line word), or a typed
+ * value (a TOML value, an integer the command line has already parsed, the words of a repeated
+ * option, an API option).
+ */
+export type SettingInput = string | number | boolean | readonly (string | number)[];
+
+/** What reading one value needs besides the value. */
 export interface ReadContext {
-  /** How integers are spelled where the text comes from. */
+  /** How integers are spelled where text comes from. */
   readonly syntax: IntegerSyntax;
   /** Receives warning lines (a negative quantity). */
   readonly warnings: string[];
 }
 
 /**
- * Reads the text of one setting: returns `{ [field]: value }`, or `{}` for a value the rules
- * ignore (a quantity of 0). A signal list is one text with `;` between elements. Throws
- * `SyntaxError`/`RangeError` from {@link parseInteger}, and `RangeError` with the original's
- * command-line message (`lock-mode: 'XX' is an invalid value`) for any other refused value.
+ * Reads one setting's value: returns `{ [field]: value }`, or `{}` for a value the rules ignore
+ * (a quantity of 0). Text is parsed in the context's syntax; a typed value must have the
+ * setting's type: a whole number for an integer, a boolean or yes/no text for a yes/no, text or
+ * a whole number for a string, a list of signals or the key file's `;`-separated text for the
+ * signals. Throws `SyntaxError`/`RangeError` from {@link parseInteger}, and `RangeError` with the
+ * original's command-line message (`lock-mode: 'XX' is an invalid value`) for any other refused
+ * value.
  */
-export function readSetting(
+export function settingValue(
   entry: SettingKey,
-  text: string,
+  input: SettingInput,
   context: ReadContext,
 ): Partial<Settings> {
   const setting: Partial<Settings> = {};
+  const refused = () => invalidValue(entry.option.long, displayInput(input));
   switch (entry.type) {
     case "string":
-    case "path":
+    case "path": {
+      if (typeof input !== "string" && !Number.isInteger(input)) throw refused();
+      const text = String(input);
       entry.validate?.(text, entry.option.long);
       setting[entry.field] = text;
       return setting;
+    }
     case "integer": {
-      const value = parseInteger(text, context.syntax);
+      const value = typeof input === "string"
+        ? parseInteger(input, context.syntax)
+        : typeof input === "number"
+        ? checkedInteger(input)
+        : undefined;
+      if (value === undefined) throw refused();
       const stored = entry.normalise
         ? entry.normalise(value, context.warnings, entry.option.long)
         : value;
@@ -444,135 +459,48 @@ export function readSetting(
       return setting;
     }
     case "yesno": {
-      const value = parseYesNo(text);
-      if (value === undefined) throw invalidValue(entry.option.long, text);
+      const value = typeof input === "boolean"
+        ? input
+        : typeof input === "string"
+        ? parseYesNo(input)
+        : undefined;
+      if (value === undefined) throw refused();
       setting[entry.field] = value;
       return setting;
     }
     case "lockMode": {
-      const value = parseLockMode(text);
-      if (value === undefined) throw invalidValue(entry.option.long, text);
+      const value = typeof input === "string" ? parseLockMode(input) : undefined;
+      if (value === undefined) throw refused();
       setting[entry.field] = value;
       return setting;
     }
-    case "signals":
-      setting[entry.field] = parseSignalList(text.split(";"), entry.option.long);
+    case "signals": {
+      // A key file spells a list as one text with `;` after each element.
+      const elements = typeof input === "string" ? input.split(";") : input;
+      if (!Array.isArray(elements)) throw refused();
+      setting[entry.field] = parseSignalList(elements.map(String), entry.option.long);
       return setting;
-  }
-}
-
-function location(path: string, line: number): string {
-  return line > 0 ? `'${path}' line ${line}` : `'${path}'`;
-}
-
-/**
- * Applies the known keys of a parsed config file onto `settings` (mutating it), in the order of
- * {@link SETTING_KEYS}; unknown groups and keys are ignored with a warning each, and any group may
- * be missing (the original demands [Resource], [Daemon] and [Network]). `path` only names the file
- * in messages. Returns warning lines. Throws {@link ConfigError} at the first refused value, whose
- * message names the file, line, key and value; the keys read before it stay applied, as in the
- * original.
- */
-export function applyConfigFile(settings: Settings, file: KeyFile, path: string): string[] {
-  const warnings: string[] = [];
-  for (const entry of SETTING_KEYS) {
-    const found = file.get(entry.group)?.get(entry.key);
-    if (found === undefined) continue;
-    const where = location(path, found.line);
-    const keyWarnings: string[] = [];
-    try {
-      Object.assign(
-        settings,
-        readSetting(entry, found.value, { syntax: "keyfile", warnings: keyWarnings }),
-      );
-    } catch (error) {
-      if (!(error instanceof SyntaxError || error instanceof RangeError)) throw error;
-      throw new ConfigError(
-        `flom: invalid configuration in ${where}: key '${entry.key}' in group [${entry.group}] has a value that cannot be interpreted: ${
-          quoteValue(found.value)
-        }`,
-        { cause: error },
-      );
-    }
-    warnings.push(...keyWarnings.map((warning) => `flom: warning in ${where}: ${warning}`));
-  }
-  return [...warnings, ...unknownKeyWarnings(file, path)];
-}
-
-const KNOWN_KEYS: ReadonlyMap<string, readonly string[]> = SETTING_KEYS.reduce(
-  (groups, { group, key }) => groups.set(group, [...(groups.get(group) ?? []), key]),
-  new Map<string, string[]>(),
-);
-
-/**
- * A warning for each group and key the original would silently ignore (a typing mistake loses
- * the setting), with the known name it is closest to. The rest of the file applies as usual.
- */
-function unknownKeyWarnings(file: KeyFile, path: string): string[] {
-  const warnings: string[] = [];
-  for (const [group, keys] of file) {
-    const known = KNOWN_KEYS.get(group);
-    const first = Math.min(...[...keys.values()].map(({ line }) => line));
-    if (known === undefined) {
-      const guess = closestName(group, [...KNOWN_KEYS.keys()]);
-      const [key] = keys.keys();
-      warnings.push(
-        `flom: warning in ${location(path, Number.isFinite(first) ? first : 0)}: ` +
-          `key '${key}' in unknown group [${group}] is ignored, with the rest of the group` +
-          (guess === undefined ? "" : ` (did you mean [${guess}]?)`),
-      );
-      continue;
-    }
-    for (const [key, { line }] of keys) {
-      if (known.includes(key)) continue;
-      const guess = closestName(key, known) ?? closestName(key, [...KNOWN_KEYS.values()].flat());
-      warnings.push(
-        `flom: warning in ${location(path, line)}: unknown key '${key}' in group [${group}] ` +
-          `is ignored${guess === undefined ? "" : ` (did you mean ${guess}?)`}`,
-      );
     }
   }
-  return warnings;
 }
 
-/** The candidate that `name` most likely misspells: same letters in another case, or at most two edits away. */
-function closestName(name: string, candidates: readonly string[]): string | undefined {
-  const lower = name.toLowerCase();
-  const sameLetters = candidates.find((candidate) => candidate.toLowerCase() === lower);
-  if (sameLetters !== undefined) return sameLetters;
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    const distance = editDistance(lower, candidate.toLowerCase());
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+/** A whole number that fits a C `int`; `undefined` for a fraction. */
+function checkedInteger(value: number): number | undefined {
+  if (!Number.isInteger(value)) return undefined;
+  if (value < INT_MIN || value > INT_MAX) {
+    throw new RangeError(`Cannot parse integer: '${value}' is out of range`);
   }
-  return best;
+  return value;
 }
 
-/** Levenshtein distance: insertions, deletions and substitutions. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
+/** How a value is shown in a message: text as it is, a list in brackets. */
+export function displayInput(input: SettingInput): string {
+  if (typeof input === "string") return input;
+  if (Array.isArray(input)) {
+    return `[${
+      input.map((element) => typeof element === "string" ? JSON.stringify(element) : element)
+        .join(", ")
+    }]`;
   }
-  return previous[b.length]!;
-}
-
-/**
- * The {@link ConfigError} for a config file that does not parse, worded like the value errors of
- * {@link applyConfigFile}: `flom: invalid configuration in '<path>' line N: <problem>`.
- */
-export function invalidConfigFile(path: string, error: ConfigSyntaxError): ConfigError {
-  return new ConfigError(
-    `flom: invalid configuration in ${location(path, error.line)}: ${error.detail}`,
-    { cause: error },
-  );
+  return String(input);
 }

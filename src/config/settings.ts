@@ -66,6 +66,11 @@ type OptionalSetting = {
 const _everyOptionalSetting: Exclude<OptionalSetting, typeof OPTIONAL_SETTINGS[number]> extends
   never ? true : never = true;
 
+/** A configuration that flom cannot run with; the message is the complete line for stderr. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
 /** The name used when none is given; the CLI refuses to set it explicitly. */
 export const DEFAULT_RESOURCE_NAME = "_RESOURCE";
 

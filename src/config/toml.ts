@@ -1,30 +1,32 @@
 /**
  * Config files written in TOML: the groups of the key file are tables and the keys are the same
- * (`[Resource]` then `Timeout = 100`). The result has the shape of a parsed key file, so one
- * reader applies both. Kept apart from keyfile.ts so that smol-toml loads only for TOML files.
+ * (`[Resource]` then `Timeout = 100`). Values keep their TOML type, and the one reader of
+ * setting values applies them like a key file's text. Kept apart from keyfile.ts so that
+ * smol-toml loads only for TOML files.
  */
 import { parse, TomlError, type TomlTable, type TomlValue } from "smol-toml";
-import { ConfigSyntaxError, type KeyFile, type KeyFileValue } from "./keyfile.ts";
+import type { ConfigDocument, ConfigValue } from "./config_file.ts";
+import { ConfigSyntaxError } from "./keyfile.ts";
+import type { SettingInput } from "./setting_keys.ts";
 
 function isTable(value: TomlValue): value is TomlTable {
   return typeof value === "object" && !Array.isArray(value) && !(value instanceof Date);
 }
 
-// The key file text of a TOML value; `undefined` for a table, which no key can hold.
-function keyFileText(value: TomlValue): string | undefined {
-  if (typeof value === "string") return value;
-  if (typeof value === "bigint") return String(value);
-  if (typeof value === "boolean") return value ? "yes" : "no";
-  if (typeof value === "number") {
-    // Integers arrive as bigint, so this is a float: keep a point in its text so that an
-    // integer key refuses `Timeout = 5.0` like it refuses `Timeout=5.0`.
-    return Number.isInteger(value) ? value.toFixed(1) : String(value);
-  }
+// A TOML value as a setting input; `undefined` for what no setting can hold (a table, a list of
+// tables or lists). Integers arrive as bigint: beyond a double's precision they are out of any
+// setting's range anyway. A float keeps its text with a point (`5.0`), so that an integer setting
+// refuses it as it refuses `Timeout=5.0` in a key file; a date keeps its ISO text.
+function settingInput(value: TomlValue): SettingInput | undefined {
+  if (typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "bigint") return Number(value);
+  if (typeof value === "number") return Number.isInteger(value) ? value.toFixed(1) : String(value);
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) {
-    // A list key (IgnoredSignals) separates elements with ";" in a key file.
-    const elements = value.map(keyFileText);
-    return elements.every((element) => element !== undefined) ? elements.join(";") : undefined;
+    const elements = value.map(settingInput);
+    return elements.every((element) => typeof element === "string" || typeof element === "number")
+      ? elements as (string | number)[]
+      : undefined;
   }
   return undefined;
 }
@@ -47,14 +49,13 @@ function unquote(name: string): string {
 }
 
 /**
- * Parses a TOML config file into a {@link KeyFile}. Strings stay as they are, integers become
- * their decimal text, booleans `yes`/`no`, arrays their elements joined by `;` (so
- * `IgnoredSignals = ["SIGTERM", 3]` reads as `SIGTERM;3`). Top-level values outside any table
- * are ignored like unknown groups. Lines are best effort (0 when unknown). Throws
- * {@link ConfigSyntaxError} for a TOML syntax error, with smol-toml's line, and for a table
- * nested in a group.
+ * Parses a TOML config file into a {@link ConfigDocument}: strings, integers, booleans and lists
+ * of strings and integers (`IgnoredSignals = ["SIGTERM", 3]`) keep their type. Top-level values
+ * outside any table are ignored like unknown groups. Lines are best effort (0 when unknown).
+ * Throws {@link ConfigSyntaxError} for a TOML syntax error, with smol-toml's line, and for a
+ * table, or a list of anything but strings and integers, in a group.
  */
-export function parseTomlConfig(text: string): KeyFile {
+export function parseTomlConfig(text: string): ConfigDocument {
   let document: TomlTable;
   try {
     document = parse(text, { integersAsBigInt: true });
@@ -65,20 +66,21 @@ export function parseTomlConfig(text: string): KeyFile {
     throw new ConfigSyntaxError(error.line, `${problem} (column ${error.column})`);
   }
   const lines = keyLines(text);
-  const file: KeyFile = new Map();
+  const file = new Map<string, Map<string, ConfigValue>>();
   for (const [groupName, table] of Object.entries(document)) {
     if (!isTable(table)) continue;
-    const group = new Map<string, KeyFileValue>();
+    const group = new Map<string, ConfigValue>();
     for (const [key, value] of Object.entries(table)) {
       const line = lines.get(`${groupName}\n${key}`) ?? 0;
-      const text = keyFileText(value);
-      if (text === undefined) {
+      const input = settingInput(value);
+      if (input === undefined) {
+        const what = Array.isArray(value) ? "a list of tables or lists" : "a table";
         throw new ConfigSyntaxError(
           line,
-          `key '${key}' in table [${groupName}] holds a table, which no setting accepts`,
+          `key '${key}' in table [${groupName}] holds ${what}, which no setting accepts`,
         );
       }
-      group.set(key, { value: text, line });
+      group.set(key, { value: input, line });
     }
     file.set(groupName, group);
   }

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { ConfigSyntaxError, parseKeyFile } from "./keyfile.ts";
-import { applyConfigFile } from "./layer.ts";
+import { applyConfigFile } from "./config_file.ts";
 import { defaultSettings } from "./settings.ts";
 import { parseTomlConfig } from "./toml.ts";
 
-Deno.test("parseTomlConfig() gives the key file texts of TOML values", () => {
+Deno.test("parseTomlConfig() keeps the type of TOML values", () => {
   const file = parseTomlConfig(`
 # flom.toml
 [Trace]
@@ -19,12 +19,12 @@ Quantity = 0x10
 [Monitor]
 IgnoredSignals = ["SIGTERM", 3]
 `);
-  assert.deepEqual(file.get("Trace")?.get("Verbose"), { value: "yes", line: 4 });
-  assert.equal(file.get("Trace")?.get("AppendTraceFile")?.value, "no");
+  assert.deepEqual(file.get("Trace")?.get("Verbose"), { value: true, line: 4 });
+  assert.equal(file.get("Trace")?.get("AppendTraceFile")?.value, false);
   assert.deepEqual(file.get("Resource")?.get("Name"), { value: "MYRES", line: 8 });
-  assert.deepEqual(file.get("Resource")?.get("Timeout"), { value: "100", line: 9 });
-  assert.equal(file.get("Resource")?.get("Quantity")?.value, "16");
-  assert.equal(file.get("Monitor")?.get("IgnoredSignals")?.value, "SIGTERM;3");
+  assert.deepEqual(file.get("Resource")?.get("Timeout"), { value: 100, line: 9 });
+  assert.equal(file.get("Resource")?.get("Quantity")?.value, 16);
+  assert.deepEqual(file.get("Monitor")?.get("IgnoredSignals")?.value, ["SIGTERM", 3]);
 });
 
 Deno.test("parseTomlConfig() keeps floats from passing as integers", () => {
@@ -53,6 +53,42 @@ Deno.test("parseTomlConfig() refuses a table inside a group", () => {
     name: "ConfigSyntaxError",
     message: "line 2: key 'Name' in table [Resource] holds a table, which no setting accepts",
   });
+  assert.throws(() => parseTomlConfig("[Monitor]\nIgnoredSignals = [[1], 2]\n"), {
+    name: "ConfigSyntaxError",
+    message:
+      "line 2: key 'IgnoredSignals' in table [Monitor] holds a list of tables or lists, which no setting accepts",
+  });
+});
+
+Deno.test("parseTomlConfig() values of the wrong type are refused naming the value", () => {
+  const cases: [string, string][] = [
+    [
+      "[Trace]\nVerbose = 1\n",
+      "key 'Verbose' in group [Trace] has a value that cannot be interpreted: '1'",
+    ],
+    [
+      "[Resource]\nTimeout = true\n",
+      "key 'Timeout' in group [Resource] has a value that cannot be interpreted: 'true'",
+    ],
+    [
+      '[Resource]\nName = ["A"]\n',
+      "key 'Name' in group [Resource] has a value that cannot be interpreted: '[\"A\"]'",
+    ],
+    [
+      "[Resource]\nTimeout = 99999999999\n",
+      "key 'Timeout' in group [Resource] has a value that cannot be interpreted: '99999999999'",
+    ],
+    [
+      '[Monitor]\nIgnoredSignals = ["TERM", 99]\n',
+      "key 'IgnoredSignals' in group [Monitor] has a value that cannot be interpreted: '[\"TERM\", 99]'",
+    ],
+  ];
+  for (const [text, problem] of cases) {
+    assert.throws(() => applyConfigFile(defaultSettings(), parseTomlConfig(text), "f.toml"), {
+      name: "ConfigError",
+      message: `flom: invalid configuration in 'f.toml' line 2: ${problem}`,
+    });
+  }
 });
 
 Deno.test("parseTomlConfig() and parseKeyFile() configure the same settings", () => {

@@ -14,9 +14,9 @@ import { DEFAULT_RESOURCE_NAME } from "./settings.ts";
  */
 export type IntegerSyntax = "option" | "keyfile";
 
-// The range of a C `int`.
-const INT_MIN = -(2 ** 31);
-const INT_MAX = 2 ** 31 - 1;
+/** The range of a C `int`. */
+export const INT_MIN = -(2 ** 31);
+export const INT_MAX = 2 ** 31 - 1;
 
 // `[ \t\n\v\f\r]` is C's isspace() in the C locale.
 const OPTION_INTEGER = /^[ \t\n\v\f\r]*([+-]?)(?:0[xX]([0-9a-fA-F]+)|(0[0-7]*)|([1-9][0-9]*))$/;

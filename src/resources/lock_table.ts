@@ -7,7 +7,7 @@ import { RC } from "../protocol/return_codes.ts";
 import { HierarchicalResource } from "./hierarchical.ts";
 import { DeadlineHeap, type HeapItem } from "./deadline_heap.ts";
 import { isLockMode } from "./lock_mode.ts";
-import { lockKey, parseResourceName, type ResourceName } from "./names.ts";
+import { lockKey, parseResourceName, requestParameter, type ResourceName } from "./names.ts";
 import { NumericResource } from "./numeric.ts";
 import type { ConnId, Notice, Resource } from "./resource.ts";
 import { SequenceResource } from "./sequence.ts";
@@ -115,16 +115,15 @@ interface ParkedRequest {
   readonly request: LockRequestInput;
 }
 
-// Mode and quantity are checked only where the kind uses them: the wire carries the mode only for
-// simple and hierarchical names and the quantity only for numeric ones (missing reads as 0).
+// Mode and quantity are checked only where the kind uses them: the wire carries nothing else
+// (a missing quantity reads as 0).
 function admissible(name: ResourceName, request: LockRequestInput): boolean {
-  switch (name.kind) {
-    case "simple":
-    case "hierarchical":
+  switch (requestParameter(name.kind)) {
+    case "mode":
       return isLockMode(request.mode);
-    case "numeric":
+    case "quantity":
       return Number.isInteger(request.quantity) && request.quantity >= 1;
-    default:
+    case undefined:
       return true;
   }
 }

@@ -16,6 +16,19 @@ export const RESOURCE_TYPE_NUMBER: Readonly<Record<ResourceKind, number>> = {
   timestamp: 6,
 };
 
+/**
+ * What a request on a resource of `kind` carries besides its name: a lock mode (simple and
+ * hierarchical resources), a quantity (numeric ones), or nothing. The wire, the configuration
+ * check and the lock rules all follow this one rule.
+ */
+export function requestParameter(kind: ResourceKind): "mode" | "quantity" | undefined {
+  return kind === "simple" || kind === "hierarchical"
+    ? "mode"
+    : kind === "numeric"
+    ? "quantity"
+    : undefined;
+}
+
 /** A classified resource name with the parts its kind needs. */
 export type ResourceName =
   | { kind: "simple"; name: string }
