@@ -10,6 +10,7 @@
  * and peer2. TCP daemons listen on 127.0.0.1 only. A daemon's command line names the test
  * directory (its certificate paths, or its `-t` trace file), so that the fixture stops it.
  */
+import { TlsError } from "../src/errors.ts";
 import {
   deepStrictEqual as assertEquals,
   match as assertMatch,
@@ -18,7 +19,6 @@ import {
 } from "node:assert/strict";
 import { connectTls, listenTls } from "../src/transport/tls.ts";
 import { loadTlsCredentials, type TlsCredentials } from "../src/transport/tls_credentials.ts";
-import { TlsError } from "../src/transport/tls_error.ts";
 import { type StreamConn, writeAll } from "../src/transport/stream_conn.ts";
 import { RC } from "../src/protocol/return_codes.ts";
 import { exists, freePort, runsWith, type TestDir, waitUntil } from "./harness.ts";

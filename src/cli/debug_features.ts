@@ -6,7 +6,7 @@
  * exit 0; any failure, an unknown name included, is exit 1 with nothing printed, as in the
  * original. The reason of a failure is traced (FLOM_TRACE_MASK bit 0x100000).
  */
-import { errorMessage } from "../protocol/return_codes.ts";
+import { errorMessage } from "../errors.ts";
 import type { Settings } from "../config/settings.ts";
 import { MessageFramer } from "../protocol/framing.ts";
 import { MAX_DAEMON_MESSAGE_BYTES } from "../protocol/messages.ts";

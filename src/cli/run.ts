@@ -1,6 +1,6 @@
+import { ClientError } from "../errors.ts";
 import type { Account } from "../client/account.ts";
 import { connectDaemon, SocketOwnerError } from "../client/connect.ts";
-import { ClientError } from "../client/client_error.ts";
 import { lockRequestOf, LockSession } from "../client/lock_session.ts";
 import type { StreamConn } from "../transport/stream_conn.ts";
 import { checkSettings } from "../config/check.ts";

@@ -1,11 +1,11 @@
+import { ClientError, ReasonError } from "../errors.ts";
 import { type CheckedSettings, checkSettings } from "../config/check.ts";
 import { resolvePaths } from "../config/load.ts";
 import { SETTING_KEYS, type SettingInput, settingValue } from "../config/setting_keys.ts";
 import { ConfigError, defaultSettings, type Settings } from "../config/settings.ts";
-import { RC, ReasonError, strerror } from "../protocol/return_codes.ts";
+import { RC, strerror } from "../protocol/return_codes.ts";
 import type { LOCK_MODE_SHORT_NAMES } from "../resources/lock_mode.ts";
 import { currentAccount } from "./account.ts";
-import { ClientError } from "./client_error.ts";
 import { connectDaemon, SocketOwnerError } from "./connect.ts";
 import { lockRequestOf, LockSession } from "./lock_session.ts";
 

@@ -1,5 +1,6 @@
+import { ClientError, errorMessage, TlsError } from "../errors.ts";
 import type { Settings } from "../config/settings.ts";
-import { errorMessage, RC } from "../protocol/return_codes.ts";
+import { RC } from "../protocol/return_codes.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import {
   AddressLookupError,
@@ -8,9 +9,7 @@ import {
   type Endpoint,
   endpointFor,
 } from "../transport/endpoint.ts";
-import { ClientError } from "./client_error.ts";
 import type { StreamConn } from "../transport/stream_conn.ts";
-import { TlsError } from "../transport/tls_error.ts";
 import { tlsFilesOf } from "../transport/tls_files.ts";
 
 /** The per-user socket belongs to another user; see checkOwner. */

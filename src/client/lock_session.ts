@@ -1,3 +1,4 @@
+import { ClientError, errorMessage, ProtocolError, ReasonError } from "../errors.ts";
 import {
   type LockAnswer,
   type LockRequest,
@@ -5,15 +6,8 @@ import {
   MAX_DAEMON_MESSAGE_BYTES,
 } from "../protocol/messages.ts";
 import { encodeMessage } from "../protocol/codec.ts";
-import {
-  errorMessage,
-  ProtocolError,
-  RC,
-  ReasonError,
-  strerror,
-} from "../protocol/return_codes.ts";
+import { RC, strerror } from "../protocol/return_codes.ts";
 import { MessageStream } from "../transport/message_stream.ts";
-import { ClientError } from "./client_error.ts";
 import type { StreamConn } from "../transport/stream_conn.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import type { Settings } from "../config/settings.ts";

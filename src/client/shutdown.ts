@@ -1,7 +1,7 @@
+import { ClientError, errorMessage } from "../errors.ts";
 import { MAX_CLIENT_MESSAGE_BYTES } from "../protocol/messages.ts";
-import { errorMessage, RC } from "../protocol/return_codes.ts";
+import { RC } from "../protocol/return_codes.ts";
 import { MessageStream } from "../transport/message_stream.ts";
-import { ClientError } from "./client_error.ts";
 import type { StreamConn } from "../transport/stream_conn.ts";
 
 // The original waits this long for the daemon to react; nothing is ever answered.

@@ -1,4 +1,4 @@
-import { errorMessage } from "../protocol/return_codes.ts";
+import { errorMessage } from "../errors.ts";
 import { SETTING_KEYS } from "./setting_keys.ts";
 import { ConfigError, defaultSettings, type Settings } from "./settings.ts";
 import { hasIpv6Address } from "../transport/network_interface.ts";

@@ -1,5 +1,6 @@
+import { errorMessage, TlsError } from "../errors.ts";
 import type { Settings } from "../config/settings.ts";
-import { errorMessage, RC } from "../protocol/return_codes.ts";
+import { RC } from "../protocol/return_codes.ts";
 import { openTracer } from "../trace/trace_file.ts";
 import { openSyslog, Severity, type SyslogWriter } from "../trace/syslog.ts";
 import { TraceModule, type Tracer } from "../trace/trace.ts";
@@ -10,7 +11,6 @@ import {
   type Endpoint,
   endpointFor,
 } from "../transport/endpoint.ts";
-import { TlsError } from "../transport/tls_error.ts";
 import { tlsFilesOf } from "../transport/tls_files.ts";
 import { readUniqueId } from "../transport/unique_id.ts";
 import type { DiscoveryResponder } from "./discovery_responder.ts";

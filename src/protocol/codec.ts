@@ -4,6 +4,7 @@
  * reads with, and strict where the original marks a message invalid.
  */
 
+import { ProtocolError } from "../errors.ts";
 import {
   type DiscoverAnswer,
   type LockAnswer,
@@ -14,7 +15,7 @@ import {
   type UnlockRequest,
   Verb,
 } from "./messages.ts";
-import { ProtocolError, RC } from "./return_codes.ts";
+import { RC } from "./return_codes.ts";
 import { decodeUtf8, encodeUtf8, toBase64 } from "./binary_string.ts";
 
 /**

@@ -1,8 +1,9 @@
+import { ProtocolError } from "../errors.ts";
 import assert from "node:assert/strict";
 import { toBinaryString } from "./binary_string.ts";
 import { decodeMessage, encodeMessage } from "./codec.ts";
 import type { LockAnswer, LockRequest, Message, UnlockRequest } from "./messages.ts";
-import { ProtocolError, RC } from "./return_codes.ts";
+import { RC } from "./return_codes.ts";
 
 const CLIENT = "3c5a7e2f9b1d4a6c8e0f2b4d6a8c0e1f";
 const DAEMON = "a1b2c3d4e5f60718293a4b5c6d7e8f90";

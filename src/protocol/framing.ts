@@ -4,7 +4,8 @@
  * `</msg>`, with no length prefix and nothing in between messages.
  */
 
-import { ProtocolError, RC } from "./return_codes.ts";
+import { ProtocolError } from "../errors.ts";
+import { RC } from "./return_codes.ts";
 
 const TERMINATOR = new TextEncoder().encode("</msg>");
 const TERMINATOR_START = 0x3c; // "<", which occurs only once in the terminator

@@ -1,8 +1,9 @@
+import { ProtocolError } from "../errors.ts";
 import assert from "node:assert/strict";
 import { decodeMessage } from "./codec.ts";
 import { MessageFramer } from "./framing.ts";
 import { MAX_DAEMON_MESSAGE_BYTES } from "./messages.ts";
-import { ProtocolError, RC } from "./return_codes.ts";
+import { RC } from "./return_codes.ts";
 
 const utf8 = new TextEncoder();
 const text = new TextDecoder();

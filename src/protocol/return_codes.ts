@@ -307,27 +307,3 @@ const TEXTS: ReadonlyMap<number, string> = new Map(
 export function strerror(rc: number): string {
   return TEXTS.get(rc) ?? "ERROR: unknown error";
 }
-
-/** The text of anything thrown: its message when it is an Error. */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * A failure that has one of the original's reason codes: the base of every error that flom
- * reports with `ret_cod=<rc>`.
- */
-export class ReasonError extends Error {
-  /** One of {@linkcode RC}, e.g. `RC.MSG_DESERIALIZE_ERROR`. */
-  readonly rc: number;
-
-  constructor(rc: number, message: string) {
-    super(message);
-    this.rc = rc;
-  }
-}
-
-/** A message that cannot be framed or decoded. */
-export class ProtocolError extends ReasonError {
-  override name = "ProtocolError";
-}

@@ -1,5 +1,6 @@
+import { ProtocolError } from "../errors.ts";
 import assert from "node:assert/strict";
-import { ProtocolError, RC, strerror } from "./return_codes.ts";
+import { RC, strerror } from "./return_codes.ts";
 
 Deno.test("strerror() returns the original's exact texts", { permissions: "none" }, () => {
   assert.equal(strerror(RC.OK), "OK: no error");

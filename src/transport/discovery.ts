@@ -1,4 +1,4 @@
-import { errorMessage } from "../protocol/return_codes.ts";
+import { errorMessage } from "../errors.ts";
 import dgram from "node:dgram";
 import { isIP } from "node:net";
 import { lookup } from "node:dns/promises";

@@ -1,7 +1,8 @@
+import { ProtocolError } from "../errors.ts";
 import { decodeMessage, encodeMessage } from "../protocol/codec.ts";
 import { MessageFramer } from "../protocol/framing.ts";
 import type { Message } from "../protocol/messages.ts";
-import { ProtocolError, RC } from "../protocol/return_codes.ts";
+import { RC } from "../protocol/return_codes.ts";
 import { type StreamConn, writeAll } from "./stream_conn.ts";
 
 // Enough for any message a daemon accepts in one read; longer answers take two. The framer

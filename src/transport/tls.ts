@@ -5,6 +5,7 @@
  * only module that uses node:tls: Deno's own TLS API can neither demand a client certificate nor
  * tell the peer's certificate.
  */
+import { TlsError } from "../errors.ts";
 import * as tls from "node:tls";
 import { RC } from "../protocol/return_codes.ts";
 import { AddressLookupError, type Endpoint } from "./endpoint.ts";
@@ -12,7 +13,6 @@ import type { StreamListener } from "./stream_conn.ts";
 import { TlsConn } from "./tls_conn.ts";
 import { isLookupFailure, listenNode, NodeListener } from "./node_listener.ts";
 import type { TlsCredentials } from "./tls_credentials.ts";
-import { TlsError } from "./tls_error.ts";
 
 /**
  * How long either side waits for the other's part of the handshake. TLS peers complete it in

@@ -1,7 +1,7 @@
+import { TlsError } from "../errors.ts";
 import type { TLSSocket } from "node:tls";
 import { RC } from "../protocol/return_codes.ts";
 import { NodeSocketConn } from "./node_conn.ts";
-import { TlsError } from "./tls_error.ts";
 
 /** A node:tls socket, its handshake done, as a StreamConn that knows its peer's certificate. */
 export class TlsConn extends NodeSocketConn {

@@ -1,6 +1,6 @@
+import { errorMessage, TlsError } from "../errors.ts";
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { errorMessage, RC } from "../protocol/return_codes.ts";
-import { TlsError } from "./tls_error.ts";
+import { RC } from "../protocol/return_codes.ts";
 import type { TlsFiles } from "./tls_files.ts";
 
 /** The PEM blocks of the TLS files, checked to be usable together. */
