@@ -5,7 +5,16 @@
  * process; anything that locks or shuts down uses the test's own socket.
  */
 import assert from "node:assert/strict";
-import { exists, processesMentioning, ROOT, TestDir, waitUntil } from "./harness.ts";
+import {
+  exists,
+  flomCommandLine,
+  type FlomResult,
+  processesMentioning,
+  ROOT,
+  runsWith,
+  TestDir,
+  waitUntil,
+} from "./harness.ts";
 
 // The original's --help output, as it prints it.
 const ORIGINAL_HELP = `${ROOT}tests/fixtures/help-output.txt`;
@@ -26,16 +35,59 @@ function dumpValue(stdout: string, key: string): string | undefined {
   return line?.slice(key.length + 1);
 }
 
-// The original's unique id: the D-Bus machine id, /var/lib/dbus first, then /etc.
-function machineId(): string {
-  for (const path of ["/var/lib/dbus/machine-id", "/etc/machine-id"]) {
-    try {
-      return Deno.readTextFileSync(path).trim();
-    } catch {
-      // Try the next one.
-    }
+/**
+ * Whether a test can give flom machine-id files of its own: as root, in a private mount
+ * namespace, whose mounts vanish with its process and are never seen outside it.
+ */
+function canFakeMachineId(): boolean {
+  if (Deno.uid() !== 0 || !exists("/etc/machine-id")) return false;
+  try {
+    return new Deno.Command("unshare", {
+      args: ["--mount", "--propagation", "private", "true"],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync().success;
+  } catch {
+    return false;
   }
-  throw new Error("this host has no machine id");
+}
+
+// Runs in the private mount namespace: an empty /var/lib/dbus (a tmpfs over it, or over /var/lib
+// when it does not exist) with the file $1 as its machine-id unless $1 is empty, and the file $2
+// over /etc/machine-id; then the command.
+const WITH_MACHINE_IDS = `set -e
+dbus=$1 etc=$2
+shift 2
+if [ -d /var/lib/dbus ]; then mount -t tmpfs flom-test /var/lib/dbus
+else mount -t tmpfs flom-test /var/lib && mkdir /var/lib/dbus; fi
+[ -z "$dbus" ] || cp "$dbus" /var/lib/dbus/machine-id
+mount --bind "$etc" /etc/machine-id
+exec "$@"`;
+
+/** `flom --unique-id` on a host whose D-Bus and /etc machine-id files hold these texts. */
+async function uniqueIdWith(
+  dir: TestDir,
+  files: { dbus?: string; etc: string },
+): Promise<FlomResult> {
+  const dbus = files.dbus === undefined ? "" : `${dir.path}/dbus-machine-id`;
+  if (files.dbus !== undefined) await Deno.writeTextFile(dbus, files.dbus);
+  const etc = `${dir.path}/etc-machine-id`;
+  await Deno.writeTextFile(etc, files.etc);
+  const output = await new Deno.Command("unshare", {
+    args: [
+      ...["--mount", "--propagation", "private", "--", "sh", "-c", WITH_MACHINE_IDS, "sh"],
+      ...[dbus, etc, ...flomCommandLine(["--unique-id"])],
+    ],
+    env: dir.env(),
+    cwd: dir.path,
+    stdin: "null",
+  }).output();
+  const text = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: text.decode(output.stdout),
+    stderr: text.decode(output.stderr),
+  };
 }
 
 const SIGNAL_LIST = "1) SIGHUP\t2) SIGINT\t3) SIGQUIT\t4) SIGILL\t\n" +
@@ -113,14 +165,37 @@ Deno.test("flom -v --signal-list prints the version, then the signal list", asyn
   assert.equal(result.stdout, version + SIGNAL_LIST);
 });
 
-Deno.test("flom --unique-id prints the machine id", async () => {
+Deno.test("flom --unique-id prints this host's id: 32 hex digits and a newline", async () => {
   await using dir = new TestDir();
   const result = await dir.run(["--unique-id"]);
   assert.equal(result.code, 0);
   assert.equal(result.stderr, "");
   assert.match(result.stdout, /^[0-9a-f]{32}\n$/);
-  assert.equal(result.stdout, `${machineId()}\n`);
-  assert.equal(result.stdout, `${Deno.readTextFileSync("/etc/machine-id").trim()}\n`);
+});
+
+const DBUS_ID = "0123456789abcdef0123456789abcdef";
+const ETC_ID = "fedcba9876543210fedcba9876543210";
+
+Deno.test({
+  name:
+    "flom --unique-id prints D-Bus's machine id, else /etc's, else fails saying where it looked",
+  ignore: !runsWith(canFakeMachineId()),
+  async fn() {
+    await using dir = new TestDir();
+    const both = await uniqueIdWith(dir, { dbus: `${DBUS_ID}\n`, etc: `${ETC_ID}\n` });
+    assert.deepEqual(both, { code: 0, stdout: `${DBUS_ID}\n`, stderr: "" });
+    const etcOnly = await uniqueIdWith(dir, { etc: `${ETC_ID}\n` });
+    assert.deepEqual(etcOnly, { code: 0, stdout: `${ETC_ID}\n`, stderr: "" });
+    const emptyDbus = await uniqueIdWith(dir, { dbus: "\n", etc: ETC_ID });
+    assert.deepEqual(emptyDbus, { code: 0, stdout: `${ETC_ID}\n`, stderr: "" });
+    const none = await uniqueIdWith(dir, { etc: "" });
+    assert.deepEqual(none, {
+      code: 99,
+      stdout: "",
+      stderr:
+        "Cannot read the unique id: none of /var/lib/dbus/machine-id, /etc/machine-id is readable\n",
+    });
+  },
 });
 
 Deno.test("flom -v, --signal-list and --unique-id work despite a broken ~/.flom", async () => {

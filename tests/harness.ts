@@ -13,6 +13,11 @@ const DENO_FLAGS = ["run", "--allow-all", "--no-prompt", "--quiet", `--config=${
 // How long waitFor() waits for an expected output before failing the test.
 const WAIT_LIMIT_MS = 20000;
 
+/** The command line of a flom run with `args`, as TestDir's run() and spawn() start it. */
+export function flomCommandLine(args: string[]): string[] {
+  return [Deno.execPath(), ...DENO_FLAGS, MAIN, ...args];
+}
+
 /** The result of a finished flom run. */
 export interface FlomResult {
   code: number;

@@ -4,10 +4,11 @@ const MACHINE_ID_FILES = ["/var/lib/dbus/machine-id", "/etc/machine-id"];
 /**
  * The unique id of this host (32 lowercase hex digits): the `peerid` of every request and the
  * CN expected by the TLS peer-id check; `undefined` when no machine-id file is readable (a
- * request then carries an empty peer id, which the protocol allows).
+ * request then carries an empty peer id, which the protocol allows). `files` are searched in
+ * order (tests name their own); the first one with an id wins.
  */
-export function readUniqueId(): string | undefined {
-  for (const path of MACHINE_ID_FILES) {
+export function readUniqueId(files: readonly string[] = MACHINE_ID_FILES): string | undefined {
+  for (const path of files) {
     try {
       const id = Deno.readTextFileSync(path).trim();
       if (id !== "") return id;
