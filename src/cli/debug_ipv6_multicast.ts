@@ -17,19 +17,14 @@ export async function ipv6MulticastServer(
   tracer: Tracer,
   out: (text: string) => void,
 ): Promise<void> {
-  const group = await ipv6Group(settings);
-  const socket = dgram.createSocket({ type: "udp6", reuseAddr: true });
-  try {
-    await bind(socket, settings.multicastPort);
+  await withSocket(settings, settings.multicastPort, async (socket, group) => {
     socket.addMembership(group, settings.networkInterface && `::%${settings.networkInterface}`);
     tracer.trace(TraceModule.DEBUG_FEATURES, `ipv6.multicast.server listening on ${group}`);
     const { data, address, port } = await nextDatagram(socket, undefined);
     out(`Arrived datagram is '${data}'\n`);
     await send(socket, "WELCOME", port, withZone(address, settings.networkInterface));
     out("Sent datagram is 'WELCOME'\n");
-  } finally {
-    socket.close();
-  }
+  });
 }
 
 /**
@@ -42,10 +37,7 @@ export async function ipv6MulticastClient(
   _tracer: Tracer,
   out: (text: string) => void,
 ): Promise<void> {
-  const group = await ipv6Group(settings);
-  const socket = dgram.createSocket({ type: "udp6", reuseAddr: true });
-  try {
-    await bind(socket, 0);
+  await withSocket(settings, 0, async (socket, group) => {
     if (settings.networkInterface !== undefined) {
       socket.setMulticastInterface(`::%${settings.networkInterface}`);
     }
@@ -68,6 +60,20 @@ export async function ipv6MulticastClient(
     } finally {
       clearInterval(resend);
     }
+  });
+}
+
+/** Runs `body` with a UDP/IPv6 socket bound to `port` and the group of `-A`, then closes it. */
+async function withSocket(
+  settings: Settings,
+  port: number,
+  body: (socket: dgram.Socket, group: string) => Promise<void>,
+): Promise<void> {
+  const group = await ipv6Group(settings);
+  const socket = dgram.createSocket({ type: "udp6", reuseAddr: true });
+  try {
+    await bind(socket, port);
+    await body(socket, group);
   } finally {
     socket.close();
   }

@@ -94,6 +94,22 @@ Deno.test("parseCommandLine() has a case for every setting option", () => {
   }
 });
 
+// An empty command line asks for nothing: the base every expectation below adds to.
+const NOTHING_ASKED = parseCommandLine([]);
+
+Deno.test("parseCommandLine() of nothing asks for nothing", () => {
+  for (
+    const flag of ["help", "version", "signalList", "uniqueId", "quiesceExit", "immediateExit"]
+  ) {
+    assert.equal(NOTHING_ASKED[flag as keyof CommandLine], false, flag);
+  }
+  assert.deepEqual([NOTHING_ASKED.overrides, NOTHING_ASKED.command, NOTHING_ASKED.warnings], [
+    {},
+    [],
+    [],
+  ]);
+});
+
 Deno.test("parseCommandLine() reads the flags", () => {
   const flags: [string[], Partial<CommandLine>][] = [
     [["-V"], { overrides: { verbose: true } }],
@@ -116,18 +132,7 @@ Deno.test("parseCommandLine() reads the flags", () => {
   ];
   for (const [argv, expected] of flags) {
     const line = parseCommandLine(argv);
-    assert.deepEqual(line, {
-      overrides: {},
-      command: [],
-      help: false,
-      version: false,
-      signalList: false,
-      uniqueId: false,
-      quiesceExit: false,
-      immediateExit: false,
-      warnings: [],
-      ...expected,
-    }, argv.join(" "));
+    assert.deepEqual(line, { ...NOTHING_ASKED, ...expected }, argv.join(" "));
   }
 });
 

@@ -4,19 +4,16 @@
  */
 import { RC } from "../protocol/return_codes.ts";
 import type { ResourceName } from "./names.ts";
+import type { LockRequestInput } from "./lock_table.ts";
 
 /** Opaque connection identity chosen by the daemon. */
 export type ConnId = number;
 
-/** The fields of a lock request a resource looks at; the lock table has validated them. */
-export interface ResourceRequest {
-  /** Lock mode (simple, hierarchical), already checked to be a `LockMode`. */
-  mode: number;
-  /** Units wanted (numeric), already checked to be an integer ≥ 1. */
-  quantity: number;
-  /** Whether the request may be queued instead of being refused as busy. */
-  wait: boolean;
-}
+/**
+ * The fields of a lock request a resource looks at; the lock table has validated them: the mode
+ * is a `LockMode` for simple and hierarchical names, the quantity an integer ≥ 1 for numeric ones.
+ */
+export type ResourceRequest = Pick<LockRequestInput, "mode" | "quantity" | "wait">;
 
 /** A resource's answer to a lock request: granted (with its element), enqueued, busy, impossible. */
 export type LockResult =
