@@ -3,6 +3,9 @@
  * and rules, and its command-line option; and {@link settingValue}, the one reader of a setting's
  * value from any source. The config files, the command line, the `mod.ts` API, the help text and
  * the verbose dump are all driven by {@link SETTING_KEYS}.
+ *
+ * Long because it is one table of all 29 settings, an entry each; split, it would stop being the
+ * one place where a setting is described.
  */
 import type { Settings } from "./settings.ts";
 import {

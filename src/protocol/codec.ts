@@ -2,6 +2,9 @@
  * The bytes of a message (docs/compatibility.md, "Wire protocol"). Encoding reproduces the
  * original's output byte for byte. Decoding is as tolerant as the GLib GMarkup parser the original
  * reads with, and strict where the original marks a message invalid.
+ *
+ * Longer than our other modules on purpose: encoder and decoder of every message sit side by
+ * side, so that a change to one message's bytes is made, and reviewed, in one place.
  */
 
 import { ProtocolError } from "../errors.ts";
