@@ -4,6 +4,16 @@ import { lock, LockError, RC } from "../mod.ts";
 import { runsWith, TestDir } from "./harness.ts";
 import { makeCertificates, OPENSSL, peer, UNIQUE_ID } from "./certificates.ts";
 
+/** An assert.rejects check: a LockError with reason code `rc`, and its message if given. */
+function lockError(rc: number, message?: string) {
+  return (error: unknown): boolean => {
+    assert.ok(error instanceof LockError, `not a LockError: ${error}`);
+    assert.equal(error.rc, rc, error.message);
+    if (message !== undefined) assert.equal(error.message, message);
+    return true;
+  };
+}
+
 async function startDaemon(dir: TestDir): Promise<void> {
   assert.equal((await dir.run(["-s", dir.socket, "-d", "-1", "--", "true"])).code, 0);
 }
@@ -28,7 +38,7 @@ Deno.test("lock() releases at the end of an `await using` scope", async () => {
   assert.equal((await dir.run(["-s", dir.socket, "-r", "R", "-o", "0", "--", "true"])).code, 0);
 });
 
-Deno.test("lock() hands out a set element and refuses a busy resource with rc 4", async () => {
+Deno.test("lock() hands out a set element and refuses a busy resource with rc 4 (LOCK_BUSY)", async () => {
   await using dir = new TestDir();
   await startDaemon(dir);
   const first = await lock({ resource: "red.green", socketName: dir.socket });
@@ -36,7 +46,10 @@ Deno.test("lock() hands out a set element and refuses a busy resource with rc 4"
   assert.deepEqual([first.element, second.element], ["red", "green"]);
   await assert.rejects(
     lock({ resource: "red.green", socketName: dir.socket, timeout: 0 }),
-    (error) => error instanceof LockError && error.rc === 4,
+    lockError(
+      RC.LOCK_BUSY,
+      "INFO: the lock can not be obtained because the resource is already locked",
+    ),
   );
   await first.unlock();
   await second.unlock();
@@ -53,27 +66,54 @@ Deno.test("lock() rolls back a transactional sequence value on unlock({ rollback
   await again.unlock();
 });
 
-Deno.test("lock() never starts a daemon: rc -105 when none runs", async () => {
+Deno.test("lock() never starts a daemon: rc -105 (CONNECT_ERROR) when none runs", async () => {
   await using dir = new TestDir();
-  await assert.rejects(
-    lock({ socketName: dir.socket }),
-    (error) => error instanceof LockError && error.rc === -105,
-  );
+  await assert.rejects(lock({ socketName: dir.socket }), lockError(RC.CONNECT_ERROR));
   assert.equal(dir.daemonPids().length, 0);
 });
 
-Deno.test("lock() with a timeout rejects with rc 9 when the resource stays busy", async () => {
+Deno.test("lock() with a timeout rejects with rc 9 (NETWORK_TIMEOUT) when the resource stays busy", async () => {
   await using dir = new TestDir();
   await startDaemon(dir);
   await using _held = await lock({ resource: "R", socketName: dir.socket });
   await assert.rejects(
     lock({ resource: "R", socketName: dir.socket, timeout: 200 }),
-    (error) => error instanceof LockError && error.rc === 9,
+    lockError(RC.NETWORK_TIMEOUT, "WARNING: network operation timeout"),
   );
 });
 
+Deno.test("lock() rejects with the daemon's reason code: 5 can't wait, 6 impossible, -25 bad format", async () => {
+  await using dir = new TestDir();
+  await startDaemon(dir);
+  const socketName = dir.socket;
+  await assert.rejects(
+    lock({ resource: "/missing", create: false, timeout: 0, socketName }),
+    lockError(RC.LOCK_CANT_WAIT),
+  );
+  await assert.rejects(
+    lock({ resource: "foo[2]", quantity: 3, socketName }),
+    lockError(RC.LOCK_IMPOSSIBLE),
+  );
+  await assert.rejects(
+    lock({ resource: "_t_invalid%a[1]", socketName }),
+    lockError(RC.INVALID_TIMESTAMP_FORMAT),
+  );
+  // Each refusal left the daemon serving: the same names with a possible request are granted.
+  await (await lock({ resource: "foo[2]", quantity: 2, socketName })).unlock();
+});
+
+Deno.test("lock() refuses a name that is no resource name with rc -14, without a daemon", async () => {
+  await using dir = new TestDir();
+  await assert.rejects(
+    lock({ resource: "db-backup", socketName: dir.socket }),
+    lockError(RC.INVALID_RESOURCE_NAME),
+  );
+  assert.equal(dir.daemonPids().length, 0);
+});
+
 Deno.test({
-  name: "lock() over TLS with mutual authentication and the peer-id check",
+  name:
+    "lock() over TLS with mutual authentication and the peer-id check; an untrusted daemon is rc -407",
   ignore: !runsWith(OPENSSL && UNIQUE_ID !== undefined),
   async fn() {
     await using dir = new TestDir();
@@ -100,9 +140,31 @@ Deno.test({
       tlsCheckPeerId: true,
     });
     await held.unlock();
+    // CA2 did not sign the daemon's certificate: the client refuses it.
     await assert.rejects(
       lock({ resource: "R", socketName: dir.socket, tls: tlsOf("CA2", "peer2") }),
-      (error) => error instanceof LockError && error.rc < 0,
+      lockError(RC.SSL_GET_VERIFY_RESULT_ERROR),
+    );
+    // A daemon whose certificate's CN is not its unique id fails the peer-id check.
+    const wrongId = `${dir.path}/wrong-id`;
+    const other = await dir.run([
+      "-s",
+      wrongId,
+      ...peer(dir, "CA1", "peer3"),
+      "-d",
+      "-1",
+      "--",
+      "true",
+    ]);
+    assert.equal(other.code, 0, other.stderr);
+    await assert.rejects(
+      lock({
+        resource: "R",
+        socketName: wrongId,
+        tls: tlsOf("CA1", "peer2"),
+        tlsCheckPeerId: true,
+      }),
+      lockError(RC.UNIQUE_ID_DOES_NOT_MATCH),
     );
   },
 });
@@ -115,7 +177,7 @@ Deno.test("a 1 ms timeout never fails on a free resource: 1,000 locks with lock(
     try {
       await (await lock({ resource: "free", socketName: dir.socket, timeout: 1 })).unlock();
     } catch (error) {
-      if (!(error instanceof LockError)) throw error;
+      if (!(error instanceof LockError && error.rc === RC.NETWORK_TIMEOUT)) throw error;
       timeouts++;
     }
   }
@@ -145,10 +207,10 @@ Deno.test("lock() with no daemon rejects with RC.CONNECT_ERROR and names the soc
   await using dir = new TestDir();
   await assert.rejects(
     lock({ resource: "R", socketName: dir.socket }),
-    (error) =>
-      error instanceof LockError && error.rc === RC.CONNECT_ERROR &&
-      error.message ===
-        `ERROR: 'connect' function returned an error condition: no flom daemon is running at ${dir.socket}`,
+    lockError(
+      RC.CONNECT_ERROR,
+      `ERROR: 'connect' function returned an error condition: no flom daemon is running at ${dir.socket}`,
+    ),
   );
 });
 
