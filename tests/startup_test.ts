@@ -12,8 +12,9 @@ const PATHS = [
   {
     name: "a local daemon's start",
     modules: new Set([...staticGraph("main.ts"), ...staticGraph("src/daemon/daemon_process.ts")]),
-    // 37: the launch is checked against the settings defaults (config/settings.ts).
-    budget: 37,
+    // 37: the launch is checked against the settings defaults (config/settings.ts); 38: the
+    // resource kinds' classes are mapped in one module (resources/resource_kinds.ts).
+    budget: 38,
   },
 ];
 

@@ -2,20 +2,25 @@
  * The daemon's lock table: routes lock requests to the live resource of their name, creates
  * resources or parks requests until someone creates them, tracks which connection is bound to
  * which resource, and retires resources left idle (docs/compatibility.md, "Resources").
+ *
+ * Longer than most modules on purpose: bindings, parking, idle retirement and the snapshot share
+ * invariants (the counts, the deadlines) that are checked by reading them together.
  */
 import { RC } from "../protocol/return_codes.ts";
-import { HierarchicalResource } from "./hierarchical.ts";
 import { DeadlineHeap, type HeapItem } from "./deadline_heap.ts";
-import { isLockMode } from "./lock_mode.ts";
-import { lockKey, parseResourceName, requestParameter, type ResourceName } from "./names.ts";
-import { NumericResource } from "./numeric.ts";
+import {
+  lockKey,
+  parseResourceName,
+  requestParameter,
+  type ResourceKind,
+  type ResourceName,
+} from "./names.ts";
 import type { ConnId, Notice, Resource } from "./resource.ts";
-import { SequenceResource } from "./sequence.ts";
-import { SetResource } from "./set.ts";
-import { SimpleResource } from "./simple.ts";
-import { TimestampResource } from "./timestamp.ts";
+import { admissible, createResource } from "./resource_kinds.ts";
+import type { ParkedView, RequestView, ResourceView, TableSnapshot } from "./table_snapshot.ts";
 
 export type { ConnId, Notice } from "./resource.ts";
+export type * from "./table_snapshot.ts";
 
 /** A lock request as received from a client. */
 export interface LockRequestInput {
@@ -82,6 +87,8 @@ const enum State {
 
 /** A live resource and the table's bookkeeping about it. */
 class Entry implements HeapItem {
+  /** The table's number for it, for status views. */
+  readonly id: number;
   /** Connections bound here: holders, waiters and the others not yet dropped. */
   bound = 0;
   /** When it retires if still unbound; set when the last connection leaves. */
@@ -90,11 +97,15 @@ class Entry implements HeapItem {
   heapIndex = -1;
 
   constructor(
+    id: number,
     readonly key: string,
+    readonly kind: ResourceKind,
     readonly resource: Resource,
     /** How long it survives without a bound connection. */
     readonly idleTimeout: number,
-  ) {}
+  ) {
+    this.id = id;
+  }
 }
 
 /** A connection the table knows about. */
@@ -106,6 +117,12 @@ class Binding {
     /** The name it asked for, to check unlock messages. */
     public name: string,
     public state: State,
+    /** What it asked for, for status views. */
+    public request: LockRequestInput,
+    /** When it entered its state: granted, queued or parked (status views). */
+    public since: number,
+    /** What its grant handed out. */
+    public element?: string,
   ) {}
 }
 
@@ -115,39 +132,23 @@ interface ParkedRequest {
   readonly request: LockRequestInput;
 }
 
-// Mode and quantity are checked only where the kind uses them: the wire carries nothing else
-// (a missing quantity reads as 0).
-function admissible(name: ResourceName, request: LockRequestInput): boolean {
-  switch (requestParameter(name.kind)) {
-    case "mode":
-      return isLockMode(request.mode);
-    case "quantity":
-      return Number.isInteger(request.quantity) && request.quantity >= 1;
-    case undefined:
-      return true;
-  }
-}
-
-function createResource(name: ResourceName, now: () => number): Resource | undefined {
-  switch (name.kind) {
-    case "simple":
-      return new SimpleResource();
-    case "numeric":
-      return new NumericResource(name);
-    case "set":
-      return new SetResource(name);
-    case "hierarchical":
-      return new HierarchicalResource(name);
-    case "sequence":
-      return new SequenceResource(name);
-    case "timestamp":
-      return TimestampResource.create(name, now);
-  }
-}
-
 function toNotice(conn: ConnId, outcome: LockOutcome): Notice {
   const element = outcome.rc === RC.OK ? outcome.element : undefined;
   return element === undefined ? { conn, rc: outcome.rc } : { conn, rc: outcome.rc, element };
+}
+
+function requestView(conn: ConnId, binding: Binding): RequestView {
+  const { request } = binding;
+  const kind = binding.entry?.kind ?? parseResourceName(binding.name)!.kind;
+  const parameter = requestParameter(kind);
+  return {
+    conn,
+    name: binding.name,
+    ...(parameter === "mode" ? { mode: request.mode } : {}),
+    ...(parameter === "quantity" ? { quantity: request.quantity } : {}),
+    ...(binding.element === undefined ? {} : { element: binding.element }),
+    since: binding.since,
+  };
 }
 
 /**
@@ -165,6 +166,7 @@ export class LockTable {
   #holders = 0;
   #waiters = 0;
   #parked = 0;
+  #nextId = 1;
 
   constructor(options: LockTableOptions) {
     this.#now = options.now;
@@ -183,6 +185,40 @@ export class LockTable {
       waiters: this.#waiters,
       parked: this.#parked,
     };
+  }
+
+  /**
+   * Every live resource with its holders and waiters (in queue order), and the parked requests,
+   * at this instant: one pass over the resources and the connections.
+   */
+  snapshot(): TableSnapshot {
+    const now = this.#now();
+    const byEntry = new Map<Entry, ResourceView>();
+    for (const entry of this.#resources.values()) {
+      if (entry.bound === 0 && entry.expiry <= now) continue; // retired at its next look-up
+      byEntry.set(entry, {
+        id: entry.id,
+        name: entry.key,
+        kind: entry.kind,
+        holders: [],
+        waiters: [],
+        ...(entry.bound === 0 ? { idleRemainingMs: entry.expiry - now } : {}),
+      });
+    }
+    const parked: ParkedView[] = [];
+    // Connections are in the order of their requests, which is the order of each queue.
+    for (const [conn, binding] of this.#connections) {
+      const view = requestView(conn, binding);
+      if (binding.entry === undefined) {
+        const kind = parseResourceName(binding.name)!.kind;
+        parked.push({ ...view, kind });
+        continue;
+      }
+      const resource = byEntry.get(binding.entry);
+      if (binding.state === State.Holder) resource?.holders.push(view);
+      else if (binding.state === State.Waiter) resource?.waiters.push(view);
+    }
+    return { takenAt: now, resources: [...byEntry.values()], parked };
   }
 
   /**
@@ -212,7 +248,7 @@ export class LockTable {
       const resource = createResource(name, this.#now);
       if (resource === undefined) return { outcome: CANNOT_CREATE, notices: [] };
       const lifespan = request.lifespan > 0 ? request.lifespan : DEFAULT_IDLE_POLL_MS;
-      entry = new Entry(key, resource, lifespan + LAST_IDLE_POLL_MS);
+      entry = new Entry(this.#nextId++, key, name.kind, resource, lifespan + LAST_IDLE_POLL_MS);
       this.#resources.set(key, entry);
       created = true;
     }
@@ -313,7 +349,11 @@ export class LockTable {
       : State.Bound;
     if (state === State.Holder) this.#holders++;
     else if (state === State.Waiter) this.#waiters++;
-    this.#connections.set(conn, new Binding(entry, entry.key, request.name, state));
+    const element = result.rc === RC.OK ? result.element : undefined;
+    this.#connections.set(
+      conn,
+      new Binding(entry, entry.key, request.name, state, request, this.#now(), element),
+    );
     entry.bound++;
     return result;
   }
@@ -322,7 +362,10 @@ export class LockTable {
     let parked = this.#parkingLot.get(key);
     if (parked === undefined) this.#parkingLot.set(key, parked = new Map());
     parked.set(conn, { name, request });
-    this.#connections.set(conn, new Binding(undefined, key, request.name, State.Parked));
+    this.#connections.set(
+      conn,
+      new Binding(undefined, key, request.name, State.Parked, request, this.#now()),
+    );
     this.#parked++;
   }
 
@@ -371,7 +414,14 @@ export class LockTable {
 
   /** Records the grants made to waiters. */
   #promote(granted: Notice[]): void {
-    for (const { conn } of granted) this.#connections.get(conn)!.state = State.Holder;
+    if (granted.length === 0) return;
+    const now = this.#now();
+    for (const { conn, element } of granted) {
+      const binding = this.#connections.get(conn)!;
+      binding.state = State.Holder;
+      binding.since = now;
+      binding.element = element;
+    }
     this.#waiters -= granted.length;
     this.#holders += granted.length;
   }
