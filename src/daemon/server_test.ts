@@ -4,17 +4,18 @@
  * the server does with it.
  */
 import { deepStrictEqual, rejects, strictEqual } from "node:assert/strict";
-import type { Message } from "../protocol/messages.ts";
+import type { LockRequest, Message } from "../protocol/messages.ts";
 import { MAX_CLIENT_MESSAGE_BYTES } from "../protocol/messages.ts";
 import { RC } from "../protocol/return_codes.ts";
 import { MemoryListener } from "../transport/_memory_conn.ts";
 import { MessageStream } from "../transport/message_stream.ts";
+import { FakeClock } from "../resources/_testing.ts";
 import { DaemonServer } from "./server.ts";
 
 /** A daemon on a memory listener, stopped at the end of the test's scope. */
-function startServer() {
+function startServer(now: () => number = () => 0) {
   const listener = new MemoryListener();
-  const server = new DaemonServer(listener, { lifespan: -1, peerId: "daemon-id", now: () => 0 });
+  const server = new DaemonServer(listener, { lifespan: -1, peerId: "daemon-id", now });
   server.serve();
   return {
     /** A new client connection, speaking the protocol. */
@@ -23,7 +24,7 @@ function startServer() {
   };
 }
 
-const lock = (name: string): Message => ({
+const lock = (name: string): LockRequest => ({
   kind: "lock",
   peerId: "client-id",
   name,
@@ -93,4 +94,33 @@ Deno.test("DaemonServer closes a connection that sends garbage, and only that on
   holder.close();
   strictEqual((await newcomer.read() as { rc: number }).rc, RC.OK);
   newcomer.close();
+});
+
+Deno.test("DaemonServer keeps an idle resource for the lifespan its creator's request asked", async () => {
+  const clock = new FakeClock();
+  await using daemon = startServer(clock.now);
+  /**
+   * The first answer's rc to a lock request, after which the client hangs up gracefully: once
+   * this resolves, the daemon has dropped the connection.
+   */
+  const lockAndLeave = async (request: LockRequest) => {
+    const client = daemon.connect();
+    await client.write(request);
+    const { rc } = await client.read() as { rc: number };
+    await client.closeWrite();
+    strictEqual(await client.read(), null);
+    client.close();
+    return rc;
+  };
+  /** A request that neither creates nor waits: OK while the resource exists. */
+  const probe = (name: string) => lockAndLeave({ ...lock(name), create: false, wait: false });
+  strictEqual(await lockAndLeave({ ...lock("/kept"), lifespan: 3000 }), RC.OK);
+  strictEqual(await lockAndLeave({ ...lock("/dropped"), lifespan: 0 }), RC.OK);
+  // Past the default (2 s after the last connection), within the asked lifespan + 1 s.
+  clock.advance(2500);
+  strictEqual(await probe("/kept/x"), RC.OK);
+  strictEqual(await probe("/dropped/x"), RC.LOCK_CANT_WAIT);
+  // The probe was the resource's last user again: its lifespan counts from the probe's end.
+  clock.advance(4000);
+  strictEqual(await probe("/kept/x"), RC.LOCK_CANT_WAIT);
 });
