@@ -47,6 +47,14 @@ export class TestDir implements AsyncDisposable {
     return `${this.path}/sock`;
   }
 
+  /**
+   * The options that lead a flom to this test's daemon: `-s` with the test's socket here; the
+   * transports of tests/transports.ts lead to a TCP address instead, with TLS or without.
+   */
+  get endpoint(): string[] {
+    return ["-s", this.socket];
+  }
+
   /** Environment for flom processes: private HOME, no tracing unless asked. */
   env(extra: Record<string, string> = {}): Record<string, string> {
     return { HOME: this.path, NO_COLOR: "1", ...extra };
@@ -246,15 +254,15 @@ export const TRACE = { FLOM_TRACE_MASK: "0x8" };
 export const ENQUEUED = /step=16 rc=1 /;
 
 /**
- * Starts a flom on `dir.socket` whose command (HOLD unless given) keeps the lock until release();
- * resolves once the command runs.
+ * Starts a flom on the test's daemon (`dir.endpoint`) whose command (HOLD unless given) keeps the
+ * lock until release(); resolves once the command runs.
  */
 export async function hold(
   dir: TestDir,
   args: string[],
   command: string[] = HOLD,
 ): Promise<FlomProcess> {
-  const holder = dir.spawn(["-s", dir.socket, ...args, "--", ...command], { stdin: true });
+  const holder = dir.spawn([...dir.endpoint, ...args, "--", ...command], { stdin: true });
   await holder.waitFor(/held/);
   return holder;
 }
@@ -265,9 +273,12 @@ export async function release(holder: FlomProcess): Promise<void> {
   deepStrictEqual((await holder.result()).code, 0);
 }
 
-/** Starts a flom on `dir.socket` that must queue; resolves once the daemon has enqueued it. */
+/**
+ * Starts a flom on the test's daemon (`dir.endpoint`) that must queue; resolves once the daemon
+ * has enqueued it.
+ */
 export async function enqueue(dir: TestDir, args: string[]): Promise<FlomProcess> {
-  const waiter = dir.spawn(["-s", dir.socket, ...args], { env: TRACE });
+  const waiter = dir.spawn([...dir.endpoint, ...args], { env: TRACE });
   await waiter.waitFor(ENQUEUED, "stderr");
   return waiter;
 }

@@ -3,15 +3,20 @@
  * long-term resources (its usecase-num, -set, -hier, -seq, -tms and -lt scenarios; the semantics in
  * docs/compatibility.md, "Resources"), run through the real CLI. Waiting is observed through the
  * client trace (FLOM_TRACE_MASK=0x8: "step=16 rc=1" = enqueued, "step=16 rc=2" = parked until the
- * resource is created), never guessed from time.
+ * resource is created), never guessed from time. One test per kind of lock path runs over every
+ * transport (tests/transports.ts: UNIX socket, TCP, TLS): a quantity, a set element in the answer,
+ * a rollback in the unlock, a holder's connection lost, a request parked until its resource is
+ * created; the others, decided by the lock table alone, on a UNIX socket. How long an idle
+ * resource lives is proven on the injected clock (src/resources/lock_table_test.ts and
+ * src/daemon/server_test.ts), not by waiting here.
  */
 import {
   deepStrictEqual as assertEquals,
   match as assertMatch,
-  notDeepStrictEqual as assertNotEquals,
   ok as assert,
 } from "node:assert/strict";
 import { enqueue, type FlomProcess, hold, release, TestDir, TRACE } from "./harness.ts";
+import { transportTest } from "./transports.ts";
 
 /** Prints "held <last argument> <FLOM_RESOURCE_ELEMENT> <FLOM_RESOURCE_NAME>", then holds. */
 const HOLD_ELEMENT = [
@@ -25,9 +30,9 @@ const TIMEOUT_300 = "The lock was not obtained because timeout (300 milliseconds
 const CANT_WAIT = "The resource could be available in the future, but the requester can't wait\n";
 const IMPOSSIBLE = "Resource will never satisfy the request, the lock cannot be obtained\n";
 
-/** Runs flom on the test's socket to completion. */
+/** Runs flom on the test's daemon to completion. */
 function flom(dir: TestDir, args: string[]) {
-  return dir.run(["-s", dir.socket, ...args]);
+  return dir.run([...dir.endpoint, ...args]);
 }
 
 /** Exit status of `flom -o 0 ARGS -- true`: 0 when granted at once, 98 when busy. */
@@ -79,39 +84,40 @@ Deno.test("numeric foo[2]: two 1-unit holders at once, a third waits until one r
   await release(second);
 });
 
-Deno.test("numeric foo[2] (UC10 3/3): -q 2 waits until both 1-unit holders released", async () => {
-  await using dir = new TestDir();
-  const first = await hold(dir, ["-r", "foo[2]"]);
-  const second = await hold(dir, ["-r", "foo[2]"]);
-  assertEquals(await tryLock(dir, ["-r", "foo[2]"]), 98);
-  // The 2-unit waiter holds once granted, so a wrong early grant would still hold its units.
-  const both = dir.spawn([
-    "-s",
-    dir.socket,
-    "-r",
-    "foo[2]",
-    "-q",
-    "2",
-    "--",
-    "sh",
-    "-c",
-    "echo held; read _",
-  ], {
-    env: TRACE,
-    stdin: true,
-  });
-  assertEquals(await firstAnswer(both), 1);
-  await release(first);
-  // One unit is free again: the 2-unit request must still be waiting, not holding.
-  const probe = await hold(dir, ["-r", "foo[2]", "-o", "0"]);
-  assertEquals(both.stdout, "");
-  await release(probe);
-  await release(second);
-  await both.waitFor(/held/);
-  assertEquals(await tryLock(dir, ["-r", "foo[2]"]), 98);
-  await release(both);
-  assertEquals(await tryLock(dir, ["-r", "foo[2]", "-q", "2"]), 0);
-});
+transportTest(
+  "numeric foo[2] (UC10 3/3): -q 2 waits until both 1-unit holders released",
+  async (dir) => {
+    const first = await hold(dir, ["-r", "foo[2]"]);
+    const second = await hold(dir, ["-r", "foo[2]"]);
+    assertEquals(await tryLock(dir, ["-r", "foo[2]"]), 98);
+    // The 2-unit waiter holds once granted, so a wrong early grant would still hold its units.
+    const both = dir.spawn([
+      ...dir.endpoint,
+      "-r",
+      "foo[2]",
+      "-q",
+      "2",
+      "--",
+      "sh",
+      "-c",
+      "echo held; read _",
+    ], {
+      env: TRACE,
+      stdin: true,
+    });
+    assertEquals(await firstAnswer(both), 1);
+    await release(first);
+    // One unit is free again: the 2-unit request must still be waiting, not holding.
+    const probe = await hold(dir, ["-r", "foo[2]", "-o", "0"]);
+    assertEquals(both.stdout, "");
+    await release(probe);
+    await release(second);
+    await both.waitFor(/held/);
+    assertEquals(await tryLock(dir, ["-r", "foo[2]"]), 98);
+    await release(both);
+    assertEquals(await tryLock(dir, ["-r", "foo[2]", "-q", "2"]), 0);
+  },
+);
 
 Deno.test("numeric foo[2]: -q 3 can never be satisfied and fails at once with 99", async () => {
   await using dir = new TestDir();
@@ -122,7 +128,7 @@ Deno.test("numeric foo[2]: -q 3 can never be satisfied and fails at once with 99
   // by the daemon's first answer (rc=6), never enqueued (the trace would say rc=1 and hang).
   for (const [extra, held] of [[[], false], [["-o", "5000"], false], [[], true]] as const) {
     const holder = held ? await hold(dir, ["-r", "foo[2]", "-q", "2"]) : undefined;
-    const impossible = dir.spawn(["-s", dir.socket, ...never, ...extra, "--", "echo", "never"], {
+    const impossible = dir.spawn([...dir.endpoint, ...never, ...extra, "--", "echo", "never"], {
       env: TRACE,
     });
     assertEquals(await firstAnswer(impossible), 6, `${extra.join(" ")} held=${held}`);
@@ -150,28 +156,30 @@ Deno.test("set: the element is appended as the command's last argument", async (
   assertEquals(result, { code: 0, stdout: "X red\n", stderr: "" });
 });
 
-Deno.test("set (UC12, UC13): three holders get three elements, a fourth waits for a freed one", async () => {
-  await using dir = new TestDir();
-  const holders = [];
-  for (let i = 0; i < 3; i++) holders.push(await holdElement(dir, ["-r", "red.green.blue"]));
-  assertEquals(holders.map((h) => h.element), ["red", "green", "blue"]);
-  for (const h of holders) {
-    assertEquals([h.envElement, h.envName], [h.element, "red.green.blue"]);
-  }
-  const busy = await flom(dir, ["-r", "red.green.blue", "-o", "0", "--", "echo", "never"]);
-  assertEquals(busy, {
-    code: 98,
-    stdout: "",
-    stderr: "Resource already locked, the lock cannot be obtained\n",
-  });
-  const fourth = await enqueue(dir, ["-r", "red.green.blue", "--", ...ECHO_ELEMENT]);
-  assertEquals(fourth.stdout, "");
-  await release(holders[1]!.holder);
-  const result = await fourth.result();
-  assertEquals([result.code, result.stdout], [0, "green\n"]);
-  await release(holders[0]!.holder);
-  await release(holders[2]!.holder);
-});
+transportTest(
+  "set (UC12, UC13): three holders get three elements, a fourth waits for a freed one",
+  async (dir) => {
+    const holders = [];
+    for (let i = 0; i < 3; i++) holders.push(await holdElement(dir, ["-r", "red.green.blue"]));
+    assertEquals(holders.map((h) => h.element), ["red", "green", "blue"]);
+    for (const h of holders) {
+      assertEquals([h.envElement, h.envName], [h.element, "red.green.blue"]);
+    }
+    const busy = await flom(dir, ["-r", "red.green.blue", "-o", "0", "--", "echo", "never"]);
+    assertEquals(busy, {
+      code: 98,
+      stdout: "",
+      stderr: "Resource already locked, the lock cannot be obtained\n",
+    });
+    const fourth = await enqueue(dir, ["-r", "red.green.blue", "--", ...ECHO_ELEMENT]);
+    assertEquals(fourth.stdout, "");
+    await release(holders[1]!.holder);
+    const result = await fourth.result();
+    assertEquals([result.code, result.stdout], [0, "green\n"]);
+    await release(holders[0]!.holder);
+    await release(holders[2]!.holder);
+  },
+);
 
 Deno.test("set: -V prints the locked element; FLOM_RESOURCE_NAME/ELEMENT reach the command", async () => {
   await using dir = new TestDir();
@@ -241,39 +249,41 @@ Deno.test("hierarchical (UC15): /foo/bar PR held: /foo/blue/apple EX runs, /foo/
 
 // ---------------------------------------------------------------- sequences (usecase-seq)
 
-Deno.test("sequence: _S_ rolls back the value of a failed command, _s_ never does", async () => {
-  await using dir = new TestDir();
-  const transactional: string[] = [];
-  const plain: string[] = [];
-  for (let i = 0; i < 3; i++) {
-    const failed = await flom(dir, [
-      "-i",
-      "2000",
-      "-r",
-      "_S_seq[1]",
-      "--",
-      "sh",
-      "-c",
-      "echo $0; exit 1",
-    ]);
-    assertEquals(failed.code, 1);
-    transactional.push(failed.stdout);
-    const done = await flom(dir, [
-      "-i",
-      "2000",
-      "-r",
-      "_s_seq[1]",
-      "--",
-      "sh",
-      "-c",
-      "echo $0; exit 0",
-    ]);
-    assertEquals(done.code, 0);
-    plain.push(done.stdout);
-  }
-  assertEquals(transactional, ["1\n", "1\n", "1\n"]);
-  assertEquals(plain, ["1\n", "2\n", "3\n"]);
-});
+transportTest(
+  "sequence: _S_ rolls back the value of a failed command, _s_ never does",
+  async (dir) => {
+    const transactional: string[] = [];
+    const plain: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const failed = await flom(dir, [
+        "-i",
+        "2000",
+        "-r",
+        "_S_seq[1]",
+        "--",
+        "sh",
+        "-c",
+        "echo $0; exit 1",
+      ]);
+      assertEquals(failed.code, 1);
+      transactional.push(failed.stdout);
+      const done = await flom(dir, [
+        "-i",
+        "2000",
+        "-r",
+        "_s_seq[1]",
+        "--",
+        "sh",
+        "-c",
+        "echo $0; exit 0",
+      ]);
+      assertEquals(done.code, 0);
+      plain.push(done.stdout);
+    }
+    assertEquals(transactional, ["1\n", "1\n", "1\n"]);
+    assertEquals(plain, ["1\n", "2\n", "3\n"]);
+  },
+);
 
 const UC18 = [
   "true",
@@ -303,22 +313,24 @@ Deno.test("sequence (UC18 4/6): non-transactional _s_a[1] consumes every value",
   assertEquals(echoed, ["4", "7", "9", "11", "13"]);
 });
 
-Deno.test("sequence: the value of an _S_ holder killed with SIGKILL is handed out again", async () => {
-  await using dir = new TestDir();
-  const first = await flom(dir, ["-r", "_S_x[1]", "--", ...ECHO_ELEMENT]);
-  assertEquals([first.code, first.stdout], [0, "1\n"]);
-  const { holder, element } = await holdElement(dir, ["-r", "_S_x[1]"]);
-  assertEquals(element, "2");
-  // The waiter's connection keeps the resource alive: a fresh one would restart at 1.
-  const waiter = await enqueue(dir, ["-r", "_S_x[1]", "--", ...ECHO_ELEMENT]);
-  holder.child.kill("SIGKILL");
-  const result = await waiter.result();
-  assertEquals([result.code, result.stdout], [0, "2\n"]);
-  await holder.writeLine(""); // ends its orphaned command, which keeps the output pipes open
-  assertEquals((await holder.result()).code, 137);
-  const next = await flom(dir, ["-r", "_S_x[1]", "--", ...ECHO_ELEMENT]);
-  assertEquals([next.code, next.stdout], [0, "3\n"]);
-});
+transportTest(
+  "sequence: the value of an _S_ holder killed with SIGKILL is handed out again",
+  async (dir) => {
+    const first = await flom(dir, ["-r", "_S_x[1]", "--", ...ECHO_ELEMENT]);
+    assertEquals([first.code, first.stdout], [0, "1\n"]);
+    const { holder, element } = await holdElement(dir, ["-r", "_S_x[1]"]);
+    assertEquals(element, "2");
+    // The waiter's connection keeps the resource alive: a fresh one would restart at 1.
+    const waiter = await enqueue(dir, ["-r", "_S_x[1]", "--", ...ECHO_ELEMENT]);
+    holder.child.kill("SIGKILL");
+    const result = await waiter.result();
+    assertEquals([result.code, result.stdout], [0, "2\n"]);
+    await holder.writeLine(""); // ends its orphaned command, which keeps the output pipes open
+    assertEquals((await holder.result()).code, 137);
+    const next = await flom(dir, ["-r", "_S_x[1]", "--", ...ECHO_ELEMENT]);
+    assertEquals([next.code, next.stdout], [0, "3\n"]);
+  },
+);
 
 // ---------------------------------------------------------------- timestamps (usecase-tms)
 
@@ -403,22 +415,27 @@ Deno.test("timestamp (UC19): five concurrent clients of _t_y%S#f[5] get five dis
 
 // ---------------------------------------------------------------- long-term (usecase-lt)
 
-Deno.test("-e no (UC16 2/8): a missing resource is waited for until a client creates it", async () => {
-  await using dir = new TestDir();
-  const waiter = dir.spawn(["-s", dir.socket, "-e", "no", "-r", "ABC[1]", "--", "echo", "waited"], {
-    env: TRACE,
-  });
-  assertEquals(await firstAnswer(waiter), 2);
-  assertEquals(waiter.stdout, "");
-  const creator = await flom(dir, ["-e", "yes", "-r", "ABC[1]", "--", "echo", "created"]);
-  assertEquals([creator.code, creator.stdout], [0, "created\n"]);
-  const result = await waiter.result();
-  assertEquals([result.code, result.stdout], [0, "waited\n"]);
-});
+transportTest(
+  "-e no (UC16 2/8): a missing resource is waited for until a client creates it",
+  async (dir) => {
+    const waiter = dir.spawn(
+      [...dir.endpoint, "-e", "no", "-r", "ABC[1]", "--", "echo", "waited"],
+      {
+        env: TRACE,
+      },
+    );
+    assertEquals(await firstAnswer(waiter), 2);
+    assertEquals(waiter.stdout, "");
+    const creator = await flom(dir, ["-e", "yes", "-r", "ABC[1]", "--", "echo", "created"]);
+    assertEquals([creator.code, creator.stdout], [0, "created\n"]);
+    const result = await waiter.result();
+    assertEquals([result.code, result.stdout], [0, "waited\n"]);
+  },
+);
 
 Deno.test("-e no: a parked request handed to a busy new resource is enqueued there", async () => {
   await using dir = new TestDir();
-  const waiter = dir.spawn(["-s", dir.socket, "-e", "n", "-r", "/res", "--", "echo", "waited"], {
+  const waiter = dir.spawn([...dir.endpoint, "-e", "n", "-r", "/res", "--", "echo", "waited"], {
     env: TRACE,
   });
   assertEquals(await firstAnswer(waiter), 2);
@@ -456,25 +473,4 @@ Deno.test("UC17 2/2: hierarchical creation applies to the root level", async () 
   // Another root was never created.
   const other = await flom(dir, ["-e", "n", "-r", "/baz/foo", "-o", "0", "--", "true"]);
   assertEquals([other.code, other.stderr], [96, CANT_WAIT]);
-});
-
-Deno.test("-i keeps an idle resource beyond the default retirement time", async () => {
-  await using dir = new TestDir();
-  assertEquals((await flom(dir, ["-d", "-1", "--", "true"])).code, 0);
-  // Without -i a resource is retired about 2 s after its last user; -i 3000 keeps it ~4 s.
-  const [kept, dropped] = await Promise.all([
-    flom(dir, ["-e", "y", "-r", "/kept", "-i", "3000", "--", "true"]),
-    flom(dir, ["-e", "y", "-r", "/dropped", "--", "true"]),
-  ]);
-  assertEquals([kept.code, dropped.code], [0, 0]);
-  // Time passing is the subject here: wait until the default lifespan is surely over.
-  const retired = Date.now() + 2300;
-  await new Promise((resolve) => setTimeout(resolve, retired - Date.now()));
-  const [keptNow, droppedNow] = await Promise.all([
-    flom(dir, ["-e", "n", "-r", "/kept/x", "-o", "0", "--", "true"]),
-    flom(dir, ["-e", "n", "-r", "/dropped/x", "-o", "0", "--", "true"]),
-  ]);
-  assertEquals([keptNow.code, droppedNow.code], [0, 96]);
-  assertNotEquals(keptNow.stderr, CANT_WAIT);
-  assertMatch((await flom(dir, ["-X"])).stdout, /immediate shutdown/);
 });

@@ -2,10 +2,13 @@
  * The original's use cases 1 to 6 (its usecase.at scenarios): commands serialised on the
  * default and on named resources, busy and timeout outcomes, every pair of lock modes. Waiting
  * is observed through the client trace (FLOM_TRACE_MASK=0x8: "rc=1" = enqueued), never guessed
- * from time.
+ * from time. Use cases 1 to 4 run over every transport (tests/transports.ts: UNIX socket, TCP,
+ * TLS); the mode matrix, decided by the lock table alone, and use case 6, about sockets, run on
+ * a UNIX socket.
  */
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import { enqueue, hold, release, TestDir, TRACE } from "./harness.ts";
+import { transportTest } from "./transports.ts";
 
 const MODES = ["NL", "CR", "CW", "PR", "PW", "EX"] as const;
 // compatible[held][requested], from the original's matrix (docs/compatibility.md, "Resources").
@@ -18,55 +21,63 @@ const COMPATIBLE = [
   [1, 0, 0, 0, 0, 0],
 ];
 
-Deno.test("use case 1: a second command on the default resource waits for the first", async () => {
-  await using dir = new TestDir();
-  const first = dir.spawn(["-s", dir.socket, "--", "sleep", "1"], { env: TRACE });
-  await first.waitFor(/step=16 rc=0 /, "stderr");
-  const second = await enqueue(dir, ["--", "echo", "second"]);
-  assertEquals(second.stdout, "");
-  assertEquals((await first.result()).code, 0);
-  const result = await second.result();
-  assertEquals(result.code, 0);
-  assertEquals(result.stdout, "second\n");
-});
+transportTest(
+  "use case 1: a second command on the default resource waits for the first",
+  async (dir) => {
+    const first = dir.spawn([...dir.endpoint, "--", "sleep", "1"], { env: TRACE });
+    await first.waitFor(/step=16 rc=0 /, "stderr");
+    const second = await enqueue(dir, ["--", "echo", "second"]);
+    assertEquals(second.stdout, "");
+    assertEquals((await first.result()).code, 0);
+    const result = await second.result();
+    assertEquals(result.code, 0);
+    assertEquals(result.stdout, "second\n");
+  },
+);
 
-Deno.test("use case 2: commands on different resources do not wait for each other", async () => {
-  await using dir = new TestDir();
-  const r1 = await hold(dir, ["-r", "R1"]);
-  const r2 = await hold(dir, ["-r", "R2"]);
-  const waiter = await enqueue(dir, ["-r", "R1", "--", "echo", "after R1"]);
-  assertEquals((await dir.run(["-s", dir.socket, "-r", "R2", "-o", "0", "--", "true"])).code, 98);
-  await release(r1);
-  assertEquals((await waiter.result()).stdout, "after R1\n");
-  await release(r2);
-});
+transportTest(
+  "use case 2: commands on different resources do not wait for each other",
+  async (dir) => {
+    const r1 = await hold(dir, ["-r", "R1"]);
+    const r2 = await hold(dir, ["-r", "R2"]);
+    const waiter = await enqueue(dir, ["-r", "R1", "--", "echo", "after R1"]);
+    assertEquals((await dir.run([...dir.endpoint, "-r", "R2", "-o", "0", "--", "true"])).code, 98);
+    await release(r1);
+    assertEquals((await waiter.result()).stdout, "after R1\n");
+    await release(r2);
+  },
+);
 
-Deno.test("use case 3: flom -o 0 exits 98 while the resource is busy, 0 once it is free", async () => {
-  await using dir = new TestDir();
-  const holder = await hold(dir, []);
-  const busy = await dir.run(["-s", dir.socket, "-o", "0", "--", "echo", "never"]);
-  assertEquals(busy.code, 98);
-  assertEquals(busy.stdout, "");
-  assertEquals(busy.stderr, "Resource already locked, the lock cannot be obtained\n");
-  await release(holder);
-  const free = await dir.run(["-s", dir.socket, "-o", "0", "--", "echo", "free"]);
-  assertEquals([free.code, free.stdout], [0, "free\n"]);
-});
+transportTest(
+  "use case 3: flom -o 0 exits 98 while the resource is busy, 0 once it is free",
+  async (dir) => {
+    const holder = await hold(dir, []);
+    const busy = await dir.run([...dir.endpoint, "-o", "0", "--", "echo", "never"]);
+    assertEquals(busy.code, 98);
+    assertEquals(busy.stdout, "");
+    assertEquals(busy.stderr, "Resource already locked, the lock cannot be obtained\n");
+    await release(holder);
+    const free = await dir.run([...dir.endpoint, "-o", "0", "--", "echo", "free"]);
+    assertEquals([free.code, free.stdout], [0, "free\n"]);
+  },
+);
 
-Deno.test("use case 4: flom -o N gives up after N ms, or runs when released in time", async () => {
-  await using dir = new TestDir();
-  const holder = await hold(dir, []);
-  const late = await dir.run(["-s", dir.socket, "-o", "300", "--", "echo", "never"]);
-  assertEquals(late.code, 98);
-  assertEquals(
-    late.stderr,
-    "The lock was not obtained because timeout (300 milliseconds) expired\n",
-  );
-  const inTime = await enqueue(dir, ["-o", "30000", "--", "echo", "in time"]);
-  await release(holder);
-  const result = await inTime.result();
-  assertEquals([result.code, result.stdout], [0, "in time\n"]);
-});
+transportTest(
+  "use case 4: flom -o N gives up after N ms, or runs when released in time",
+  async (dir) => {
+    const holder = await hold(dir, []);
+    const late = await dir.run([...dir.endpoint, "-o", "300", "--", "echo", "never"]);
+    assertEquals(late.code, 98);
+    assertEquals(
+      late.stderr,
+      "The lock was not obtained because timeout (300 milliseconds) expired\n",
+    );
+    const inTime = await enqueue(dir, ["-o", "30000", "--", "echo", "in time"]);
+    await release(holder);
+    const result = await inTime.result();
+    assertEquals([result.code, result.stdout], [0, "in time\n"]);
+  },
+);
 
 Deno.test("use case 5: every pair of lock modes follows the compatibility matrix", async () => {
   await using dir = new TestDir();
