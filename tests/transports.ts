@@ -12,9 +12,8 @@
  * socket path: its command line still names the test directory through `-c <dir>/flom.conf`
  * (an empty file), so that the TestDir's cleanup finds it and stops it by PID.
  */
-import { runsWith, TestDir } from "./harness.ts";
+import { freePort, runsWith, TestDir } from "./harness.ts";
 import { makeCertificates, OPENSSL, peer, UNIQUE_ID } from "./certificates.ts";
-import { freePort } from "./harness.ts";
 
 /** The transports of the suite, in the order their tests are registered. */
 export const TRANSPORTS = ["unix", "tcp", "tls"] as const;
