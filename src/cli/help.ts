@@ -41,6 +41,9 @@ const HELP_ORDER: readonly string[] = [
   "debug-feature",
 ];
 
+// flom's own options, in a section of their own after the original's.
+const FLOM_ORDER: readonly string[] = ["status", "json", "watch"];
+
 // GLib starts descriptions at column 35 (two spaces of indent, names padded to 33).
 const NAME_WIDTH = 33;
 
@@ -68,6 +71,9 @@ export function helpText(): string {
     "\n" +
     "Application Options:\n" +
     HELP_ORDER.map((long) => optionLine(option(long))).join("") +
+    "\n" +
+    "flom Options (not in FLoM 1.7.2):\n" +
+    FLOM_ORDER.map((long) => optionLine(option(long))).join("") +
     "\n" +
     "Exit status: the command's own; 96 when the lock request cannot wait, 97 when the command\n" +
     "cannot be executed, 98 when the resource is busy or the timeout expired, 99 on any other error.\n";

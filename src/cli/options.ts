@@ -39,12 +39,26 @@ export interface CommandLine {
   immediateExit: boolean;
   /** `--debug-feature NAME`. */
   debugFeature?: string;
+  /** `--status`: show the daemon's status and exit. */
+  status: boolean;
+  /** `--json`: the status as JSON. */
+  json: boolean;
+  /** `--watch[=MS]`: redraw the status every MS milliseconds. */
+  watch?: number;
   /** Warning lines to print on stderr (a negative quantity). */
   warnings: string[];
 }
 
-type FlagAction = "help" | "version" | "signalList" | "uniqueId" | "quiesceExit" | "immediateExit";
-type ValueAction = "configFile" | "debugFeature";
+type FlagAction =
+  | "help"
+  | "version"
+  | "signalList"
+  | "uniqueId"
+  | "quiesceExit"
+  | "immediateExit"
+  | "status"
+  | "json";
+type ValueAction = "configFile" | "debugFeature" | "watch";
 
 /** One command-line option: a setting of the table, or one of the command line's own fields. */
 export interface OptionSpec {
@@ -85,7 +99,27 @@ const ACTION_OPTIONS: readonly OptionSpec[] = [
     help: "Debug execution, specify the debug feature to execute",
     target: "debugFeature",
   },
+  // flom's own options, after the original's in the help.
+  {
+    long: "status",
+    help: "Show who holds and who waits for what in the daemon, and exit (never starts a daemon)",
+    target: "status",
+  },
+  {
+    long: "json",
+    help: "With --status: print one JSON document (its schema is in the README)",
+    target: "json",
+  },
+  {
+    long: "watch",
+    help:
+      "With --status: redraw every MS milliseconds (--watch=MS, default 1000) until interrupted",
+    target: "watch",
+  },
 ];
+
+/** The `--watch` interval when none is given. */
+export const DEFAULT_WATCH_MS = 1000;
 
 /** Every option, the settings' ones taken from {@link SETTING_KEYS}; help.ts orders them. */
 export const OPTIONS: readonly OptionSpec[] = [
@@ -107,6 +141,18 @@ function takesValue(spec: OptionSpec): boolean {
     return spec.target === "configFile" || spec.target === "debugFeature";
   }
   return spec.target.option.flag !== true;
+}
+
+// `--watch` takes its interval attached (`--watch=500`) or as the next word when that is a
+// number; alone, it watches every second.
+function watchInterval(value: string | undefined, shown: string): number {
+  if (value === undefined) return DEFAULT_WATCH_MS;
+  if (!/^[0-9]+$/.test(value) || Number(value) < 1 || Number(value) > 2 ** 31 - 1) {
+    throw new UsageError(
+      `${shown}: '${value}' is not an interval: give milliseconds, 1 or more`,
+    );
+  }
+  return Number(value);
 }
 
 function usage(message: string): UsageError {
@@ -137,6 +183,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     uniqueId: false,
     quiesceExit: false,
     immediateExit: false,
+    status: false,
+    json: false,
     warnings: [],
   };
   const given = new Map<SettingKey, SettingInput>();
@@ -154,6 +202,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       given.set(target, optionInput(target, value, shown, given.get(target)));
     } else if (target === "configFile" || target === "debugFeature") {
       if (value !== undefined) line[target] = value;
+    } else if (target === "watch") {
+      const next = attached ?? (/^[0-9]+$/.test(argv[index + 1] ?? "") ? argv[++index] : undefined);
+      line.watch = watchInterval(next, shown);
     } else {
       line[target] = true;
     }
@@ -188,6 +239,12 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   }
   if (line.help) return line;
   line.command = argv.slice(index);
+  if ((line.json || line.watch !== undefined) && !line.status) {
+    throw new UsageError("--json and --watch go with --status");
+  }
+  if (line.status && line.command.length > 0) {
+    throw new UsageError(`--status runs no command: '${line.command[0]}' given`);
+  }
   if (line.version || line.signalList || line.uniqueId) return line;
 
   for (const key of SETTING_KEYS) {

@@ -3,6 +3,7 @@ import type { Account } from "../client/account.ts";
 import { connectDaemon, SocketOwnerError } from "../client/connect.ts";
 import { lockRequestOf, LockSession } from "../client/lock_session.ts";
 import type { StreamConn } from "../transport/stream_conn.ts";
+import type { ClientIdentity, WaitInfo } from "../protocol/messages.ts";
 import { checkSettings } from "../config/check.ts";
 import { loadSettings } from "../config/load.ts";
 import { signalName } from "../config/values.ts";
@@ -108,6 +109,16 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
     append: settings.appendTraceFile,
     fallback: console.err,
   });
+  if (cli.status) {
+    const { showStatus } = await import("./status.ts");
+    return await showStatus(settings, {
+      privateSocket,
+      tracer,
+      json: cli.json,
+      ...(cli.watch === undefined ? {} : { watch: cli.watch }),
+      terminal: Deno.stdout.isTerminal(),
+    }, console);
+  }
   if (cli.debugFeature !== undefined) {
     // Only the few who debug load it.
     const { runDebugFeature } = await import("./debug_features.ts");
@@ -172,9 +183,25 @@ async function lockAndRun(
   });
 
   let element: string | undefined;
+  // With -V, the line saying who blocks the request; printed before the command runs.
+  let waitReport: Promise<void> | undefined;
   try {
-    // The name was validated with the options: a request can always be built.
-    const result = await session.lock(lockRequestOf(settings)!);
+    const result = await session.lock({
+      // The name was validated with the options: a request can always be built.
+      ...lockRequestOf(settings)!,
+      client: clientIdentity(settings, call.command),
+      ...(settings.verbose
+        ? {
+          onWait: (wait: WaitInfo) => {
+            // Only a -V client that has to wait loads the formatting.
+            waitReport = import("../status/format_status.ts").then(({ waitLine }) =>
+              console.out(`${waitLine(settings.resourceName, wait)}\n`)
+            );
+          },
+        }
+        : {}),
+    });
+    await waitReport;
     if (result.status === "timeout") {
       session.abort();
       console.err(
@@ -208,6 +235,19 @@ async function lockAndRun(
     return reportFailure(error, "flom_client_unlock", console);
   }
   return status;
+}
+
+/**
+ * Who this client is, for the daemon's status views: its process id and the command's program,
+ * and its host name when the daemon may be on another host.
+ */
+function clientIdentity(settings: Settings, command: string[]): ClientIdentity {
+  const program = command[0]?.split("/").pop();
+  return {
+    pid: Deno.pid,
+    ...(settings.socketName === undefined ? { host: Deno.hostname() } : {}),
+    ...(program === undefined || program === "" ? {} : { program: program.slice(0, 64) }),
+  };
 }
 
 /** The verbose sink for connecting: discovery progress lines on stdout with `-V`. */

@@ -1,9 +1,11 @@
 import { ClientError, errorMessage, ProtocolError, ReasonError } from "../errors.ts";
 import {
+  type ClientIdentity,
   type LockAnswer,
   type LockRequest,
   MAX_CLIENT_MESSAGE_BYTES,
   MAX_DAEMON_MESSAGE_BYTES,
+  type WaitInfo,
 } from "../protocol/messages.ts";
 import { encodeMessage } from "../protocol/codec.ts";
 import { RC, strerror } from "../protocol/return_codes.ts";
@@ -36,6 +38,13 @@ export interface LockRequestOptions {
   idleLifespan: number;
   /** This host's unique id. */
   peerId: string;
+  /**
+   * Who this client is, for status views and for the waiters behind it; left out when the
+   * request would be too long with it.
+   */
+  client?: ClientIdentity;
+  /** Called when the daemon says who blocks the request (asked for when given). */
+  onWait?: (info: WaitInfo) => void;
 }
 
 /**
@@ -108,8 +117,13 @@ export class LockSession implements AsyncDisposable {
       ...(options.quantity === undefined ? {} : { quantity: options.quantity }),
       create: options.create,
       lifespan: options.idleLifespan,
+      ...(options.onWait === undefined ? {} : { explain: true }),
     };
-    const bytes = encodeMessage(request);
+    let bytes = encodeMessage(
+      options.client === undefined ? request : { ...request, client: options.client },
+    );
+    // Who the client is matters less than being understood at all.
+    if (bytes.length > MAX_DAEMON_MESSAGE_BYTES) bytes = encodeMessage(request);
     // A daemon closes the connection of a longer message without a word: say why here.
     if (bytes.length > MAX_DAEMON_MESSAGE_BYTES) {
       throw new ClientError(
@@ -148,6 +162,8 @@ export class LockSession implements AsyncDisposable {
             ? { status: "locked" }
             : { status: "locked", element: answer.element };
         case RC.LOCK_ENQUEUED:
+          if (answer.wait !== undefined) options.onWait?.(answer.wait);
+          continue;
         case RC.LOCK_WAIT_RESOURCE:
           continue;
         case RC.LOCK_BUSY:

@@ -1,5 +1,13 @@
 import { encodeMessage } from "../protocol/codec.ts";
-import { type LockAnswer, MAX_DAEMON_MESSAGE_BYTES, type Message } from "../protocol/messages.ts";
+import {
+  type ClientIdentity,
+  type LockAnswer,
+  MAX_CLIENT_MESSAGE_BYTES,
+  MAX_DAEMON_MESSAGE_BYTES,
+  type Message,
+  type StatusRequest,
+  type WaitInfo,
+} from "../protocol/messages.ts";
 import { RC } from "../protocol/return_codes.ts";
 import { type ConnId, LockTable, type Notice } from "../resources/lock_table.ts";
 import { type MessageHandler, MessageStream } from "../transport/message_stream.ts";
@@ -7,6 +15,9 @@ import type { StreamConn, StreamListener } from "../transport/stream_conn.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import { NO_SYSLOG, Severity, type SyslogWriter } from "../trace/syslog.ts";
 import { Alarm } from "./alarm.ts";
+import type { ConnectionInfo } from "../status/build_snapshot.ts";
+import type { StatusSnapshot } from "../status/snapshot.ts";
+import { encodeUtf8 } from "../protocol/binary_string.ts";
 
 /** How a daemon behaves; see DaemonServer. */
 export interface DaemonServerOptions {
@@ -54,6 +65,8 @@ interface ConnectionEvents {
 class ServedConnection implements MessageHandler {
   /** Whether a lock request came: a shutdown request is honoured only before one. */
   lockSeen = false;
+  /** What the client said about itself in its lock request (flom clients). */
+  client: ClientIdentity | undefined;
 
   constructor(
     readonly id: ConnId,
@@ -67,6 +80,13 @@ class ServedConnection implements MessageHandler {
 
   onEnd(error?: unknown): void {
     this.events.end(this, error);
+  }
+
+  /** The connection as status views show it. */
+  info(): ConnectionInfo {
+    const address = this.stream.conn.remoteAddr;
+    const peer = "hostname" in address ? `${address.hostname}/${address.port}` : "local";
+    return this.client === undefined ? { peer } : { peer, client: this.client };
   }
 }
 
@@ -112,11 +132,14 @@ export class DaemonServer implements AsyncDisposable {
   /** The bytes of the answers without an element, encoded once; keyed step * 1024 + rc (reason
    * codes lie within ±512). */
   #answers = new Map<number, Uint8Array>();
+  /** When the server was made: the daemon's start, for status views. */
+  #startedAt: number;
 
   constructor(listener: StreamListener, options: DaemonServerOptions) {
     this.#listener = listener;
     this.#now = options.now ?? (() => performance.timeOrigin + performance.now());
     this.#table = new LockTable({ now: this.#now });
+    this.#startedAt = this.#now();
     this.#peerId = options.peerId;
     this.#lifespan = options.lifespan;
     this.#checkPeerId = options.checkPeerId ?? false;
@@ -209,8 +232,11 @@ export class DaemonServer implements AsyncDisposable {
   #onMessage(connection: ServedConnection, message: Message): boolean {
     if (this.#tracesHandOffs) this.#lastReadAt = performance.now();
     if (this.#stopping) return false;
-    if (message.kind === "lock") connection.lockSeen = true;
-    return this.#handle(connection.id, connection.stream, message, connection.lockSeen);
+    if (message.kind === "lock") {
+      connection.lockSeen = true;
+      connection.client = message.client;
+    }
+    return this.#handle(connection, message);
   }
 
   #onEnd(connection: ServedConnection, error: unknown): void {
@@ -236,12 +262,13 @@ export class DaemonServer implements AsyncDisposable {
   }
 
   /** Acts on one message; false when the connection must be closed. */
-  #handle(id: ConnId, stream: MessageStream, message: Message, lockSeen: boolean): boolean {
-    if (message.kind === "lock" || message.kind === "shutdown") {
+  #handle(connection: ServedConnection, message: Message): boolean {
+    const { id, stream } = connection;
+    if (message.kind === "lock" || message.kind === "shutdown" || message.kind === "status") {
       this.#syslog.log(
         Severity.INFO,
         `FLM015I a connecting peer sent id '${message.peerId}' for verb ${
-          message.kind === "lock" ? 1 : 5
+          message.kind === "lock" ? 1 : message.kind === "status" ? 3 : 5
         } and step 8`,
       );
       if (this.#checkPeerId && !this.#isCertified(id, stream.conn, message.peerId)) return false;
@@ -258,7 +285,11 @@ export class DaemonServer implements AsyncDisposable {
           lifespan: Math.abs(message.lifespan),
         });
         if (outcome.rc === RC.PROTOCOL_ERROR) return false;
-        this.#send(stream, 16, outcome.rc, "element" in outcome ? outcome.element : undefined);
+        if (outcome.rc === RC.LOCK_ENQUEUED && message.explain) {
+          this.#sendWaitInfo(connection);
+        } else {
+          this.#send(stream, 16, outcome.rc, "element" in outcome ? outcome.element : undefined);
+        }
         if (FINAL_REFUSALS.has(outcome.rc)) stream.closeWrite();
         this.#deliver(notices);
         this.#reschedule();
@@ -270,9 +301,14 @@ export class DaemonServer implements AsyncDisposable {
         this.#reschedule();
         return ok;
       }
+      case "status":
+        if (connection.lockSeen) return false;
+        // A failed write means the peer is gone; its read loop sees that and cleans up.
+        this.#sendStatus(stream, message).catch(() => {});
+        return true;
       case "shutdown":
         // Only as the first message of a connection, as in the original.
-        if (lockSeen) return false;
+        if (connection.lockSeen) return false;
         this.#tracer.trace(
           TraceModule.DAEMON_MNGMNT,
           `${message.immediate ? "immediate" : "quiesce"} shutdown requested`,
@@ -357,6 +393,60 @@ export class DaemonServer implements AsyncDisposable {
     }
     // A failed write means the peer is gone; its read loop sees that and cleans up.
     stream.writeBytes(bytes).catch(() => {});
+  }
+
+  /** The status document of this instant, taken in one step. */
+  async statusSnapshot(): Promise<StatusSnapshot> {
+    // Loaded by the daemons that are asked: it is not on the start-up path.
+    const { buildSnapshot } = await import("../status/build_snapshot.ts");
+    return buildSnapshot(
+      this.#table.snapshot(),
+      (conn) => this.#connections.get(conn)?.info(),
+      { pid: Deno.pid, startedAt: this.#startedAt },
+    );
+  }
+
+  /**
+   * Answers a status request: the header, the JSON document, then the end of the stream (the
+   * client reads to the end, as the document may exceed any message limit). A format other than
+   * JSON is not answered.
+   */
+  async #sendStatus(stream: MessageStream, request: StatusRequest): Promise<void> {
+    if (request.format === "json") {
+      const body = encodeUtf8(JSON.stringify(await this.statusSnapshot()));
+      const header = encodeMessage({ kind: "statusAnswer", bytes: body.length });
+      await stream.writeBytes(header);
+      await stream.writeBytes(body);
+    }
+    await stream.closeWrite();
+  }
+
+  /** The first answer to a queued request that asked who blocks it (`-V` clients). */
+  #sendWaitInfo(connection: ServedConnection): void {
+    const blockers = this.#table.blockers(connection.id);
+    const first = blockers?.holders[0];
+    if (blockers !== undefined && first !== undefined) {
+      const holder = this.#connections.get(first.conn)?.info() ?? { peer: "unknown" };
+      const wait: WaitInfo = {
+        holders: blockers.holders.length,
+        ahead: blockers.ahead,
+        heldMs: Math.max(0, Math.round(this.#now() - first.since)),
+        holder: { peer: holder.peer, ...holder.client },
+      };
+      const answer = encodeMessage({
+        kind: "lockAnswer",
+        step: 16,
+        peerId: this.#peerId,
+        rc: RC.LOCK_ENQUEUED,
+        wait,
+      });
+      // What a holder said about itself must not make the answer too long for its reader.
+      if (answer.length <= MAX_CLIENT_MESSAGE_BYTES) {
+        connection.stream.writeBytes(answer).catch(() => {});
+        return;
+      }
+    }
+    this.#send(connection.stream, 16, RC.LOCK_ENQUEUED, undefined);
   }
 
   /** Sets the two alarms: the lock table's next deadline and the idle exit. */

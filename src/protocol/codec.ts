@@ -3,20 +3,27 @@
  * original's output byte for byte. Decoding is as tolerant as the GLib GMarkup parser the original
  * reads with, and strict where the original marks a message invalid.
  *
+ * flom's extensions (who a client is, who blocks a waiter, the status messages) travel only where
+ * the original ignores them (docs/protocol-extensions.md).
+ *
  * Longer than our other modules on purpose: encoder and decoder of every message sit side by
  * side, so that a change to one message's bytes is made, and reviewed, in one place.
  */
 
 import { ProtocolError } from "../errors.ts";
 import {
+  type ClientIdentity,
   type DiscoverAnswer,
   type LockAnswer,
   type LockRequest,
   type Message,
   PROTOCOL_LEVEL,
   type ShutdownRequest,
+  type StatusAnswer,
+  type StatusRequest,
   type UnlockRequest,
   Verb,
+  type WaitInfo,
 } from "./messages.ts";
 import { RC } from "./return_codes.ts";
 import { decodeUtf8, encodeUtf8, toBase64 } from "./binary_string.ts";
@@ -42,7 +49,7 @@ function serialize(message: Message): string {
       return envelope(
         Verb.Lock,
         8,
-        session(message.peerId) +
+        session(message.peerId, clientAttributes(message)) +
           `<resource name="${toBase64(message.name)}"${mode} wait="${
             bit(message.wait)
           }"${quantity}` +
@@ -57,7 +64,7 @@ function serialize(message: Message): string {
         Verb.Lock,
         message.step,
         (message.peerId === undefined ? "" : session(message.peerId)) +
-          `<answer rc="${message.rc}"${element}/>`,
+          `<answer rc="${message.rc}"${element}${waitAttributes(message.wait)}/>`,
       );
     }
     case "unlock":
@@ -68,6 +75,14 @@ function serialize(message: Message): string {
       );
     case "ping":
       return envelope(Verb.Ping, message.step, "");
+    case "status":
+      return envelope(
+        Verb.Ping,
+        8,
+        session(message.peerId) + `<status format="${escapeValue(message.format)}"/>`,
+      );
+    case "statusAnswer":
+      return envelope(Verb.Ping, 16, `<status bytes="${message.bytes}"/>`);
     case "discover":
       return envelope(Verb.Discover, 8, "");
     case "discoverAnswer":
@@ -90,8 +105,26 @@ function envelope(verb: Verb, step: number, body: string): string {
     `<msg level="${PROTOCOL_LEVEL}" verb="${verb}" step="${step}">${body}</msg>`;
 }
 
-function session(peerId: string): string {
-  return `<session peerid="${escapeValue(peerId)}"/>`;
+function session(peerId: string, extra = ""): string {
+  return `<session peerid="${escapeValue(peerId)}"${extra}/>`;
+}
+
+// flom's extensions travel as attributes the original ignores (`<session>` and `<answer>`).
+function clientAttributes({ client, explain }: LockRequest): string {
+  return attribute("pid", client?.pid) + attribute("host", client?.host) +
+    attribute("program", client?.program) + (explain ? ` explain="1"` : "");
+}
+
+function waitAttributes(wait: WaitInfo | undefined): string {
+  if (wait === undefined) return "";
+  const { holder } = wait;
+  return ` holders="${wait.holders}" ahead="${wait.ahead}" heldms="${wait.heldMs}"` +
+    attribute("holderpeer", holder.peer) + attribute("holderpid", holder.pid) +
+    attribute("holderhost", holder.host) + attribute("holderprogram", holder.program);
+}
+
+function attribute(name: string, value: string | number | undefined): string {
+  return value === undefined ? "" : ` ${name}="${escapeValue(String(value))}"`;
 }
 
 function bit(value: boolean): string {
@@ -265,6 +298,9 @@ function resolveReferences(raw: string): string {
 }
 
 const KNOWN_TAGS = new Set(["session", "resource", "answer", "network", "shutdown"]);
+// A tag of flom's status messages, known only in verb 3: elsewhere, as in the original, an
+// unknown tag with attributes makes the message invalid.
+const STATUS_TAG = "status";
 
 /** Turns the tags of a document into a message, with the original's validity checks. */
 function interpret(tags: Tag[]): Message {
@@ -280,7 +316,7 @@ function interpret(tags: Tag[]): Message {
   // Like the original, a repeated tag adds to (and overrides) the attributes already read.
   const body = new Map<string, Map<string, string>>();
   for (const { name, attributes } of tags.slice(1)) {
-    if (KNOWN_TAGS.has(name)) {
+    if (KNOWN_TAGS.has(name) || (name === STATUS_TAG && verb === Verb.Ping)) {
       const merged = body.get(name) ?? new Map<string, string>();
       for (const [key, value] of attributes) merged.set(key, value);
       body.set(name, merged);
@@ -299,6 +335,7 @@ function interpret(tags: Tag[]): Message {
       if (step === 8) return unlockRequest(body);
       break;
     case Verb.Ping:
+      if (body.has(STATUS_TAG) && (step === 8 || step === 16)) return statusMessage(step, body);
       if (step === 8 || step === 16) return { kind: "ping", step };
       break;
     case Verb.Discover:
@@ -319,9 +356,13 @@ function lockRequest(body: Body): LockRequest {
   rejectAttributes(resource, ["rollback"], "a lock request");
   const mode = readInteger(resource, "mode");
   const quantity = readInteger(resource, "quantity");
+  const session = body.get("session");
+  const client = readIdentity(session, "");
   return {
     kind: "lock",
-    peerId: body.get("session")?.get("peerid") ?? "",
+    peerId: session?.get("peerid") ?? "",
+    ...(client === undefined ? {} : { client }),
+    ...(extensionInteger(session, "explain") ? { explain: true } : {}),
     name: readName(resource, "a lock request"),
     ...(mode === undefined ? {} : { mode }),
     wait: readFlag(resource, "wait"),
@@ -335,13 +376,56 @@ function lockAnswer(step: LockAnswer["step"], body: Body): LockAnswer {
   const answer = body.get("answer");
   const session = step === 16 ? body.get("session") : undefined;
   const element = answer?.get("element");
+  const wait = readWaitInfo(answer);
   return {
     kind: "lockAnswer",
     step,
     ...(session === undefined ? {} : { peerId: session.get("peerid") ?? "" }),
     rc: readInteger(answer, "rc") ?? 0,
     ...(element === undefined ? {} : { element }),
+    ...(wait === undefined ? {} : { wait }),
   };
+}
+
+/** The identity attributes `<prefix>pid`, `<prefix>host`, `<prefix>program`; undefined if none. */
+function readIdentity(
+  attributes: Attributes | undefined,
+  prefix: string,
+): ClientIdentity | undefined {
+  const pid = extensionInteger(attributes, `${prefix}pid`);
+  const host = attributes?.get(`${prefix}host`);
+  const program = attributes?.get(`${prefix}program`);
+  if (pid === undefined && host === undefined && program === undefined) return undefined;
+  return {
+    ...(pid === undefined ? {} : { pid }),
+    ...(host === undefined ? {} : { host }),
+    ...(program === undefined ? {} : { program }),
+  };
+}
+
+function readWaitInfo(answer: Attributes | undefined): WaitInfo | undefined {
+  const holders = extensionInteger(answer, "holders");
+  if (holders === undefined) return undefined;
+  return {
+    holders,
+    ahead: extensionInteger(answer, "ahead") ?? 0,
+    heldMs: extensionInteger(answer, "heldms") ?? 0,
+    holder: { peer: answer?.get("holderpeer") ?? "", ...readIdentity(answer, "holder") },
+  };
+}
+
+function statusMessage(step: 8 | 16, body: Body): StatusRequest | StatusAnswer {
+  const status = body.get(STATUS_TAG)!;
+  if (step === 8) {
+    return {
+      kind: "status",
+      peerId: body.get("session")?.get("peerid") ?? "",
+      format: status.get("format") ?? "json",
+    };
+  }
+  const bytes = readInteger(status, "bytes");
+  if (bytes === undefined || bytes < 0) throw invalid("a status answer without its size");
+  return { kind: "statusAnswer", bytes };
 }
 
 function unlockRequest(body: Body): UnlockRequest {
@@ -412,6 +496,16 @@ function readInteger(attributes: Attributes | undefined, key: string): number | 
     throw malformed(`${key}="${value}" is not an integer`);
   }
   return number;
+}
+
+// The original ignores these attributes whatever they hold: a value that is no integer is read
+// as absent, never as a broken message.
+function extensionInteger(attributes: Attributes | undefined, key: string): number | undefined {
+  try {
+    return readInteger(attributes, key);
+  } catch {
+    return undefined;
+  }
 }
 
 function readFlag(attributes: Attributes | undefined, key: string): boolean {

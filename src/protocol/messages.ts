@@ -21,11 +21,44 @@ export enum Verb {
   Management = 5,
 }
 
+/**
+ * What a flom client says about itself in the `<session>` of a lock request, so that status
+ * views and waiters can name the holder (`pid`, `host`, `program` attributes: a flom extension,
+ * ignored by the original).
+ */
+export interface ClientIdentity {
+  /** The client's process id. */
+  pid?: number;
+  /** The client's host name. */
+  host?: string;
+  /** The program the client runs under the lock (the command's name). */
+  program?: string;
+}
+
+/**
+ * Who blocks a queued request: sent by our daemon on an enqueued answer (rc 1) when the request
+ * asked for it (`explain`), as attributes of `<answer>` that the original's clients ignore.
+ */
+export interface WaitInfo {
+  /** How many connections hold the resource. */
+  holders: number;
+  /** How many requests are queued before this one. */
+  ahead: number;
+  /** For how long, in milliseconds, the first holder has held it. */
+  heldMs: number;
+  /** The first holder: its peer (`local` or `ADDRESS/PORT`) and what it said about itself. */
+  holder: ClientIdentity & { peer: string };
+}
+
 /** Client → daemon (1, 8): lock a resource. */
 export interface LockRequest {
   kind: "lock";
   /** The client's host id; `""` when the `<session>` tag or its `peerid` is missing. */
   peerId: string;
+  /** What the client says about itself (flom clients only). */
+  client?: ClientIdentity;
+  /** The client asks who blocks it, should it have to wait (flom clients with `-V`). */
+  explain?: boolean;
   /** The resource name as a binary string (see `binary_string.ts`); base64 on the wire. */
   name: string;
   /** Lock mode 0..5; the original sends it only for simple and hierarchical names. */
@@ -48,6 +81,8 @@ export interface LockAnswer {
   rc: number;
   /** The locked set element, sequence value or timestamp, when there is one. */
   element?: string;
+  /** Who blocks the request, on an enqueued answer to a request that asked (our daemon only). */
+  wait?: WaitInfo;
 }
 
 /** Client → daemon (2, 8): release a lock (no answer). */
@@ -63,6 +98,28 @@ export interface UnlockRequest {
 export interface Ping {
   kind: "ping";
   step: 8 | 16;
+}
+
+/**
+ * Client → our daemon (3, 8) with a `<status>` tag: asks for the status snapshot. The original's
+ * daemon reads an unknown tag with attributes as an invalid message and closes that connection
+ * alone, so asking an original is harmless.
+ */
+export interface StatusRequest {
+  kind: "status";
+  peerId: string;
+  /** The answer's format; `json` is the only one. */
+  format: string;
+}
+
+/**
+ * Our daemon → client (3, 16): the status snapshot follows this message as `bytes` bytes of
+ * UTF-8 JSON, then the daemon closes the connection. Beyond the 1023 bytes the original's
+ * clients read, which never ask for it.
+ */
+export interface StatusAnswer {
+  kind: "statusAnswer";
+  bytes: number;
 }
 
 /** Client → multicast group (4, 8): where is the daemon? */
@@ -91,6 +148,8 @@ export type Message =
   | LockAnswer
   | UnlockRequest
   | Ping
+  | StatusRequest
+  | StatusAnswer
   | DiscoverRequest
   | DiscoverAnswer
   | ShutdownRequest;

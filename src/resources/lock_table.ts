@@ -222,6 +222,26 @@ export class LockTable {
   }
 
   /**
+   * Who a waiting connection waits for: the holders of its resource, longest held first, and how
+   * many requests are queued before it. Undefined unless `conn` waits in a queue.
+   */
+  blockers(conn: ConnId): { holders: RequestView[]; ahead: number } | undefined {
+    const waiting = this.#connections.get(conn);
+    if (waiting?.state !== State.Waiter) return undefined;
+    const holders: RequestView[] = [];
+    let ahead = 0;
+    let behind = false;
+    for (const [other, binding] of this.#connections) {
+      if (binding.entry !== waiting.entry) continue;
+      if (binding.state === State.Holder) holders.push(requestView(other, binding));
+      else if (other === conn) behind = true;
+      else if (binding.state === State.Waiter && !behind) ahead++;
+    }
+    holders.sort((a, b) => a.since - b.since);
+    return { holders, ahead };
+  }
+
+  /**
    * A lock request from `conn`. Returns the immediate answer and the notices for parked
    * connections served because this request created their resource.
    */

@@ -87,3 +87,24 @@ Deno.test("LockTable.snapshot() shows hierarchical requests under their root, pa
   clock.advance(5000);
   assert.deepEqual(table.snapshot().resources.map(({ name }) => name), ["/a"]);
 });
+
+Deno.test("LockTable.blockers() names a waiter's holders, longest held first, and counts the requests ahead", () => {
+  const { table, clock } = newTable();
+  table.lock(1, request("R", { mode: 1 }));
+  clock.advance(10);
+  table.lock(2, request("R", { mode: 1 }));
+  table.lock(3, request("R"));
+  table.lock(4, request("R"));
+  table.lock(5, request("other"));
+  assert.equal(table.blockers(1), undefined);
+  assert.deepEqual(table.blockers(3), {
+    holders: [{ conn: 1, name: "R", mode: 1, since: START }, {
+      conn: 2,
+      name: "R",
+      mode: 1,
+      since: START + 10,
+    }],
+    ahead: 0,
+  });
+  assert.equal(table.blockers(4)?.ahead, 1);
+});

@@ -36,6 +36,8 @@ export interface RequestStatus {
 
 /** A connection holding a resource. */
 export interface HolderStatus extends PeerStatus, RequestStatus {
+  /** The name it asked for, when it is not the resource's: a path under a hierarchical root. */
+  name?: string;
   /** The set member, sequence value or timestamp it holds. */
   element?: string;
   /** When the lock was granted. */
@@ -46,6 +48,8 @@ export interface HolderStatus extends PeerStatus, RequestStatus {
 
 /** A connection waiting in a resource's queue. */
 export interface WaiterStatus extends PeerStatus, RequestStatus {
+  /** The name it asked for, when it is not the resource's: a path under a hierarchical root. */
+  name?: string;
   /** When it started waiting. */
   since: string;
   /** For how long it has waited, in milliseconds. */
@@ -56,6 +60,7 @@ export interface WaiterStatus extends PeerStatus, RequestStatus {
 export interface ResourceStatus {
   /** The daemon's number for the resource, unique while the daemon runs (`<locker_uid>`). */
   id: number;
+  /** The resource's name; for a hierarchical resource, its root (`/a`). */
   name: string;
   kind: ResourceKind;
   holders: HolderStatus[];
