@@ -117,6 +117,7 @@ Deno.test("flom --help exits 0 and lists every option of the original, in its or
     "--status",
     "--json",
     "--watch",
+    "--metrics",
   ]);
 });
 

@@ -19,12 +19,13 @@ function dumpValue(settings: Settings, entry: SettingKey): string {
 }
 
 /**
- * The 29 lines `-V` prints, one per setting in config file order (`[Trace]/DaemonTraceFile='…'`
- * to `[TLS]/TlsCheckPeerId=0`), each ending in a newline: strings quoted (unset ones as `''`),
- * yes/no as 0/1, the lock mode as its number, signals as names joined by `;`.
+ * The 29 lines `-V` prints, one per setting of the original in config file order
+ * (`[Trace]/DaemonTraceFile='…'` to `[TLS]/TlsCheckPeerId=0`), each ending in a newline: strings
+ * quoted (unset ones as `''`), yes/no as 0/1, the lock mode as its number, signals as names joined
+ * by `;`. Then a line for each of flom's own settings that is set (`[Daemon]/MetricsAddress='…'`).
  */
 export function formatSettingsDump(settings: Settings): string {
-  return SETTING_KEYS.map((entry) =>
-    `[${entry.group}]/${entry.key}=${dumpValue(settings, entry)}\n`
-  ).join("");
+  return SETTING_KEYS.filter((entry) =>
+    entry.extension !== true || settings[entry.field] !== undefined
+  ).map((entry) => `[${entry.group}]/${entry.key}=${dumpValue(settings, entry)}\n`).join("");
 }

@@ -63,3 +63,9 @@ Deno.test("formatSettingsDump() shows set values, signals as names", () => {
     assert.ok(dump.includes(line), line);
   }
 });
+
+Deno.test("formatSettingsDump() adds flom's own settings after the original's lines, only when set", () => {
+  const original = formatSettingsDump(defaultSettings());
+  const dump = formatSettingsDump({ ...defaultSettings(), metricsAddress: "[::1]:9100" });
+  assert.equal(dump, `${original}[Daemon]/MetricsAddress='[::1]:9100'\n`);
+});

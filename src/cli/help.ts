@@ -42,7 +42,7 @@ const HELP_ORDER: readonly string[] = [
 ];
 
 // flom's own options, in a section of their own after the original's.
-const FLOM_ORDER: readonly string[] = ["status", "json", "watch"];
+const FLOM_ORDER: readonly string[] = ["status", "json", "watch", "metrics"];
 
 // GLib starts descriptions at column 35 (two spaces of indent, names padded to 33).
 const NAME_WIDTH = 33;

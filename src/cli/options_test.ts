@@ -73,6 +73,8 @@ const SETTING_CASES: [string | undefined, string, string, Partial<Settings>][] =
   [undefined, "tls-check-peer-id", "n", { tlsCheckPeerId: false }],
   [undefined, "ignore-signal", "SIGTERM", { ignoredSignals: [15] }],
   [undefined, "ignore-signal", "term", { ignoredSignals: [15] }],
+  [undefined, "metrics", "127.0.0.1:9100", { metricsAddress: "127.0.0.1:9100" }],
+  [undefined, "metrics", "[::1]:9100", { metricsAddress: "[::1]:9100" }],
 ];
 
 Deno.test("parseCommandLine() sets every setting by short, long and --long=value", () => {
@@ -219,6 +221,10 @@ Deno.test("parseCommandLine() gives the original's messages for refused values",
     [["--tls-check-peer-id", "--", "ls"], "tls-check-peer-id: '--' is an invalid value"],
     [["--append-trace-file=on"], "append-trace-file: 'on' is an invalid value"],
     [["-s", long], `socket-name: '${long}' is an invalid value`],
+    [
+      ["--metrics", "9100"],
+      "metrics: '9100' is an invalid value: give ADDRESS:PORT, as 127.0.0.1:9100 or [::1]:9100",
+    ],
     [
       ["-r", "_RESOURCE"],
       "ERROR: '_RESOURCE' is a reserved resource name and can not be set by user",

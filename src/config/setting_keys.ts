@@ -4,8 +4,8 @@
  * value from any source. The config files, the command line, the `mod.ts` API, the help text and
  * the verbose dump are all driven by {@link SETTING_KEYS}.
  *
- * Long because it is one table of all 29 settings, an entry each; split, it would stop being the
- * one place where a setting is described.
+ * Long because it is one table of all 30 settings (the original's 29 and flom's own), an entry
+ * each; split, it would stop being the one place where a setting is described.
  */
 import type { Settings } from "./settings.ts";
 import {
@@ -18,6 +18,7 @@ import {
   parseLockMode,
   parseSignalList,
   parseYesNo,
+  validateHostPort,
   validateResourceName,
   validateSocketName,
 } from "./values.ts";
@@ -49,6 +50,11 @@ interface KeyBase {
   /** The config file key. */
   readonly key: string;
   readonly option: SettingOption;
+  /**
+   * A setting FLoM 1.7.2 does not have: the `-V` dump shows it only when it is set, after the
+   * original's lines, which stay byte for byte the original's.
+   */
+  readonly extension?: true;
 }
 
 /**
@@ -111,7 +117,7 @@ const KEEPALIVE_HELP = "Local override for SO_KEEPALIVE feature";
 /**
  * All settings, in the order the original reads its config file (docs/compatibility.md,
  * "Configuration"), which is also the order of the verbose dump (docs/compatibility.md, "Command
- * line").
+ * line"); flom's own ones (`extension`) come last.
  */
 export const SETTING_KEYS: readonly SettingKey[] = [
   {
@@ -396,6 +402,19 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     option: {
       long: "tls-check-peer-id",
       help: "Check the unique id of the peer (accepted values are 'yes', 'no')",
+    },
+  },
+  {
+    field: "metricsAddress",
+    group: "Daemon",
+    key: "MetricsAddress",
+    type: "string",
+    validate: validateHostPort,
+    extension: true,
+    option: {
+      long: "metrics",
+      help:
+        "A daemon started with it serves HTTP on ADDRESS:PORT: GET /metrics (Prometheus) and /status (JSON)",
     },
   },
 ];

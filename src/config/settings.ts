@@ -3,7 +3,8 @@ import { LockMode } from "../resources/lock_mode.ts";
 /**
  * The effective configuration of one flom invocation: built-in defaults, overlaid by the system
  * file, the user file, `-c FILE` and the command line (in that order). One field per config key
- * of the original (docs/compatibility.md, "Configuration"); an absent optional string is "not set".
+ * of the original (docs/compatibility.md, "Configuration"), and flom's own (marked); an absent
+ * optional string is "not set".
  */
 export interface Settings {
   // [Trace]
@@ -26,6 +27,8 @@ export interface Settings {
   multicastAddress?: string;
   multicastPort: number;
   mountPointVfs?: string;
+  /** Where the daemon serves HTTP metrics and status (`ADDRESS:PORT`); flom's own. */
+  metricsAddress?: string;
   // [Monitor]
   /** Signal numbers (1..31), ascending, without duplicates. */
   ignoredSignals: number[];
@@ -52,6 +55,7 @@ export const OPTIONAL_SETTINGS = [
   "unicastAddress",
   "multicastAddress",
   "mountPointVfs",
+  "metricsAddress",
   "networkInterface",
   "tlsCertificate",
   "tlsPrivateKey",

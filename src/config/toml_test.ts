@@ -102,6 +102,7 @@ Create=no
 [Daemon]
 UnicastAddress=localhost
 UnicastPort=27750
+MetricsAddress=[::1]:9100
 [Monitor]
 IgnoredSignals=SIGQUIT;SIGTERM
 [Network]
@@ -119,6 +120,7 @@ Create = false
 [Daemon]
 UnicastAddress = "localhost"
 UnicastPort = 27750
+MetricsAddress = "[::1]:9100"
 [Monitor]
 IgnoredSignals = ["SIGQUIT", "SIGTERM"]
 [Network]
@@ -133,6 +135,7 @@ TlsCheckPeerId = "no"
   assert.deepEqual(fromToml, fromKeyFile);
   assert.equal(fromToml.resourceTimeout, -100);
   assert.deepEqual(fromToml.ignoredSignals, [3, 15]);
+  assert.equal(fromToml.metricsAddress, "[::1]:9100");
 });
 
 Deno.test("parseTomlConfig() values are checked like key file values", () => {
@@ -141,5 +144,14 @@ Deno.test("parseTomlConfig() values are checked like key file values", () => {
     name: "ConfigError",
     message:
       "flom: invalid configuration in 'flom.toml' line 2: key 'Timeout' in group [Resource] has a value that cannot be interpreted: '1.5'",
+  });
+});
+
+Deno.test("parseTomlConfig() refuses a metrics address that is not ADDRESS:PORT, in one line", () => {
+  const file = parseTomlConfig('[Daemon]\nMetricsAddress = "localhost"\n');
+  assert.throws(() => applyConfigFile(defaultSettings(), file, "flom.toml"), {
+    name: "ConfigError",
+    message:
+      "flom: invalid configuration in 'flom.toml' line 2: key 'MetricsAddress' in group [Daemon] has a value that cannot be interpreted: 'localhost'",
   });
 });

@@ -208,6 +208,57 @@ export function validateSocketName(name: string, option: string): void {
   if (utf8Length(name) > SOCKET_NAME_MAX_BYTES) throw invalidValue(option, name);
 }
 
+/** Where a server listens: a host name or IP address (IPv6 without brackets) and a port. */
+export interface HostPort {
+  hostname: string;
+  port: number;
+}
+
+const HOST_PORT = /^(?:\[([^\]]*)\]|([^:[\]]*)):([0-9]{1,5})$/;
+const IPV4_BYTE = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+const IPV4 = new RegExp(`^${IPV4_BYTE}(?:\\.${IPV4_BYTE}){3}$`);
+const HOST_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+const HOST_NAME = new RegExp(`^(?=.{1,253}$)${HOST_LABEL}(?:\\.${HOST_LABEL})*$`);
+
+/**
+ * Reads `ADDRESS:PORT` (`127.0.0.1:9100`, `[::1]:9100`, `localhost:9100`): an IPv4 address, an
+ * IPv6 address in brackets or a host name, and a port from 1 to 65535. Undefined for anything
+ * else (no port, port 0, a malformed address, an IPv6 address without brackets or with a zone).
+ */
+export function parseHostPort(text: string): HostPort | undefined {
+  const match = HOST_PORT.exec(text);
+  if (!match) return undefined;
+  const [, ipv6, host, digits] = match;
+  const port = Number(digits);
+  if (port < 1 || port > 65535) return undefined;
+  if (ipv6 !== undefined) return isIpv6(ipv6) ? { hostname: ipv6, port } : undefined;
+  // Digits and dots only are an IPv4 address or nothing (not the host name `300.1.1.1`).
+  const valid = /^[0-9.]+$/.test(host!) ? IPV4.test(host!) : HOST_NAME.test(host!);
+  return valid ? { hostname: host!, port } : undefined;
+}
+
+/** Whether `text` is an IPv6 address, by the URL parser's rules (which reject zones). */
+function isIpv6(text: string): boolean {
+  if (!/^[0-9A-Fa-f:.]+$/.test(text)) return false;
+  try {
+    new URL(`http://[${text}]/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Refuses an address that {@link parseHostPort} does not read; `option` names it. */
+export function validateHostPort(text: string, option: string): void {
+  if (parseHostPort(text) === undefined) {
+    throw new RangeError(
+      `${option}: ${
+        quoteValue(text)
+      } is an invalid value: give ADDRESS:PORT, as 127.0.0.1:9100 or [::1]:9100`,
+    );
+  }
+}
+
 /**
  * Shows a value inside a one-line message: quoted, with control characters escaped so that a
  * value holding a newline (a key file's `\n` escape) cannot split the line.

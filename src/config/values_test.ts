@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { LockMode } from "../resources/lock_mode.ts";
 import {
   absInt,
+  parseHostPort,
   parseInteger,
   parseLockMode,
   parseSignalList,
@@ -9,6 +10,7 @@ import {
   quoteValue,
   SIGNAL_NAMES,
   signalName,
+  validateHostPort,
   validateResourceName,
   validateSocketName,
 } from "./values.ts";
@@ -163,6 +165,60 @@ Deno.test("validateSocketName() refuses names of 108 bytes or more", () => {
   });
   // Bytes, not characters: 54 two-byte characters are 108 bytes.
   assert.throws(() => validateSocketName("é".repeat(54), "socket-name"), RangeError);
+});
+
+Deno.test("parseHostPort() reads an IPv4 address, a bracketed IPv6 address or a host name, and a port", () => {
+  assert.deepEqual(parseHostPort("127.0.0.1:9100"), { hostname: "127.0.0.1", port: 9100 });
+  assert.deepEqual(parseHostPort("[::1]:9100"), { hostname: "::1", port: 9100 });
+  assert.deepEqual(parseHostPort("[::ffff:127.0.0.1]:1"), {
+    hostname: "::ffff:127.0.0.1",
+    port: 1,
+  });
+  assert.deepEqual(parseHostPort("localhost:65535"), { hostname: "localhost", port: 65535 });
+  assert.deepEqual(parseHostPort("0.0.0.0:80"), { hostname: "0.0.0.0", port: 80 });
+  assert.deepEqual(parseHostPort("my-host.example:9100"), {
+    hostname: "my-host.example",
+    port: 9100,
+  });
+});
+
+Deno.test("parseHostPort() refuses what is not ADDRESS:PORT", () => {
+  for (
+    const text of [
+      "",
+      "9100",
+      ":9100",
+      "127.0.0.1",
+      "127.0.0.1:",
+      "127.0.0.1:0",
+      "127.0.0.1:65536",
+      "127.0.0.1:123456",
+      "127.0.0.1:9x",
+      "300.1.1.1:9100",
+      "1.2.3:9100",
+      "::1:9100",
+      "[::1]",
+      "[]:9100",
+      "[1::2::3]:9100",
+      "[fe80::1%eth0]:9100",
+      "[localhost]:9100",
+      "-host:9100",
+      "a_b:9100",
+      "http://127.0.0.1:9100",
+      "127.0.0.1:9100/metrics",
+    ]
+  ) {
+    assert.equal(parseHostPort(text), undefined, text);
+  }
+});
+
+Deno.test("validateHostPort() names the option, the value and the expected form", () => {
+  validateHostPort("[::1]:9100", "metrics");
+  assert.throws(() => validateHostPort("9100", "metrics"), {
+    name: "RangeError",
+    message:
+      "metrics: '9100' is an invalid value: give ADDRESS:PORT, as 127.0.0.1:9100 or [::1]:9100",
+  });
 });
 
 Deno.test("quoteValue() keeps a message on one line", () => {
