@@ -22,6 +22,11 @@ export interface DiscoveryOptions {
   tracer?: Tracer;
   /** Receives the verbose progress lines (`-V`). */
   verbose?: (line: string) => void;
+  /**
+   * Gives up when aborted: the wait for a reply (or for the group's name lookup) stops, the
+   * socket is closed, and discoverDaemon rejects with the signal's reason. @default never aborted
+   */
+  signal?: AbortSignal;
 }
 
 /** The multicast group cannot be resolved (the original's getaddrinfo failure). */
@@ -38,8 +43,10 @@ const QUERY_TEXT = new TextDecoder().decode(QUERY);
  * address it advertises, else the reply's source address), or undefined when nobody answered.
  */
 export async function discoverDaemon(options: DiscoveryOptions): Promise<Endpoint | undefined> {
+  const { signal } = options;
+  signal?.throwIfAborted();
   const tracer = options.tracer ?? NO_TRACE;
-  const group = await resolveGroup(options.group, options.networkInterface !== undefined);
+  const group = await resolveGroup(options.group, options.networkInterface !== undefined, signal);
   const family = isIP(group) === 6 ? "udp6" : "udp4";
   tracer.trace(
     TraceModule.CLIENT,
@@ -53,8 +60,12 @@ export async function discoverDaemon(options: DiscoveryOptions): Promise<Endpoin
     wake();
   });
   socket.on("error", () => {}); // a failed send is an unanswered query
+  // An abort ends the wait for a reply; the loop then throws the signal's reason.
+  const onAbort = () => wake();
+  signal?.addEventListener("abort", onAbort, { once: true });
   try {
     await new Promise<void>((resolve) => socket.bind(0, resolve));
+    signal?.throwIfAborted();
     socket.setMulticastTTL(options.ttl);
     if (family === "udp6" && options.networkInterface !== undefined) {
       socket.setMulticastInterface(`::%${options.networkInterface}`);
@@ -77,6 +88,7 @@ export async function discoverDaemon(options: DiscoveryOptions): Promise<Endpoin
           };
         });
       wake = () => {};
+      signal?.throwIfAborted();
       if (reply === undefined) {
         options.verbose?.(`no reply from ${where}`);
         tracer.trace(
@@ -96,16 +108,30 @@ export async function discoverDaemon(options: DiscoveryOptions): Promise<Endpoin
     }
     return undefined;
   } finally {
-    socket.close();
+    signal?.removeEventListener("abort", onAbort);
+    // node closes the socket in a later turn: once this settles, the port is free again.
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
 }
 
-async function resolveGroup(group: string, ipv6Only: boolean): Promise<string> {
+async function resolveGroup(
+  group: string,
+  ipv6Only: boolean,
+  signal: AbortSignal | undefined,
+): Promise<string> {
   if (isIP(group) !== 0) return group;
+  // A lookup cannot be cancelled: an abort stops the wait, and its late answer is dropped.
+  const aborted = Promise.withResolvers<never>();
+  const onAbort = () => aborted.reject(signal!.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    return (await lookup(group, { family: ipv6Only ? 6 : 0 })).address;
+    return (await Promise.race([lookup(group, { family: ipv6Only ? 6 : 0 }), aborted.promise]))
+      .address;
   } catch (error) {
+    signal?.throwIfAborted();
     throw new GroupLookupError(errorMessage(error));
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
   }
 }
 

@@ -20,16 +20,36 @@ export class AddressLookupError extends Error {
   override name = "AddressLookupError";
 }
 
+/** Options of connectEndpoint. */
+export interface ConnectEndpointOptions {
+  /**
+   * Gives up when aborted: a TCP connection attempt (a name lookup, an unanswered SYN) stops,
+   * and connectEndpoint rejects with the signal's reason. @default never aborted
+   */
+  signal?: AbortSignal;
+}
+
 /** Opens a stream connection; TCP connections get TCP_NODELAY like the original's. */
-export async function connectEndpoint(endpoint: Endpoint): Promise<StreamConn> {
+export async function connectEndpoint(
+  endpoint: Endpoint,
+  options: ConnectEndpointOptions = {},
+): Promise<StreamConn> {
+  const { signal } = options;
+  signal?.throwIfAborted();
   if (endpoint.transport === "unix") {
+    // A UNIX socket accepts or refuses at once: there is no wait to cut short.
     return await Deno.connect({ transport: "unix", path: endpoint.path });
   }
   try {
-    const conn = await Deno.connect({ hostname: endpoint.hostname, port: endpoint.port });
+    const conn = await Deno.connect({
+      hostname: endpoint.hostname,
+      port: endpoint.port,
+      ...(signal === undefined ? {} : { signal }),
+    });
     conn.setNoDelay(true);
     return conn;
   } catch (error) {
+    signal?.throwIfAborted();
     throw asLookupError(error);
   }
 }

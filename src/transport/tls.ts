@@ -26,13 +26,19 @@ export const HANDSHAKE_TIMEOUT_MS = 5000;
 export interface ConnectTlsOptions {
   /** Milliseconds to wait for the handshake. @default HANDSHAKE_TIMEOUT_MS */
   handshakeTimeout?: number;
+  /**
+   * Gives up when aborted: the socket is closed, in the handshake or before, and connectTls
+   * rejects with the signal's reason. @default never aborted
+   */
+  signal?: AbortSignal;
 }
 
 /**
  * Connects and performs the handshake: the server's certificate must chain to our CA. Throws
  * TlsError -406 for a failed or timed-out handshake, -407 for an untrusted certificate, -22
  * for none; like connectEndpoint, Deno.errors.NotFound or ConnectionRefused when nobody
- * listens, AddressLookupError for an unknown host name, and other socket errors as they are.
+ * listens, AddressLookupError for an unknown host name, and other socket errors as they are;
+ * the signal's reason when aborted.
  */
 export function connectTls(
   endpoint: Endpoint,
@@ -40,6 +46,8 @@ export function connectTls(
   options: ConnectTlsOptions = {},
 ): Promise<TlsConn> {
   const timeout = options.handshakeTimeout ?? HANDSHAKE_TIMEOUT_MS;
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const socket = tls.connect({
       ...(endpoint.transport === "unix"
@@ -58,13 +66,16 @@ export function connectTls(
       () => fail(new TlsError(RC.SSL_CONNECT_ERROR, `no TLS handshake within ${timeout} ms`)),
       timeout,
     );
-    const fail = (error: Error) => {
+    const onAbort = () => fail(signal!.reason);
+    const fail = (error: unknown) => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       // Whatever the socket still reports as it goes is no news: the failure is told already.
       socket.off("error", onError).off("close", onClose).on("error", () => {});
       socket.destroy();
       reject(error);
     };
+    signal?.addEventListener("abort", onAbort, { once: true });
     socket.on("error", onError).on("close", onClose).once("secureConnect", () => {
       const certificate = socket.getPeerCertificate();
       if (certificate === null || Object.keys(certificate).length === 0) {
@@ -79,6 +90,7 @@ export function connectTls(
         );
       }
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       socket.off("error", onError).off("close", onClose);
       if (endpoint.transport === "tcp") socket.setNoDelay(true);
       resolve(new TlsConn(socket, endpoint.transport));
