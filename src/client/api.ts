@@ -44,8 +44,9 @@ export interface LockOptions {
   /** With TLS: the daemon's unique id must be the CN of its certificate. @default false */
   tlsCheckPeerId?: boolean;
   /**
-   * Gives up when aborted: a request waiting in the daemon's queue is withdrawn, and `lock()`
-   * rejects with the signal's reason. @default never aborted
+   * Gives up when aborted: the discovery or the connection under way stops, a request waiting
+   * in the daemon's queue is withdrawn, and `lock()` rejects with the signal's reason.
+   * @default never aborted
    */
   signal?: AbortSignal;
 }
@@ -82,11 +83,18 @@ export async function lock(options: LockOptions = {}): Promise<Lock> {
   let session: LockSession;
   try {
     session = new LockSession(
-      await connectDaemon({ settings, privateSocket, autoStart: false, argv: [] }),
+      await connectDaemon({
+        settings,
+        privateSocket,
+        autoStart: false,
+        argv: [],
+        ...(signal === undefined ? {} : { signal }),
+      }),
       undefined,
       { checkPeerId: settings.tlsCheckPeerId },
     );
   } catch (error) {
+    signal?.throwIfAborted();
     throw asLockError(error);
   }
   // Closing the connection withdraws the request: the daemon drops a waiter that hangs up.

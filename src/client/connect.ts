@@ -34,6 +34,12 @@ export interface ConnectOptions {
   tracer?: Tracer;
   /** Receives verbose progress lines (`-V`): the multicast discovery's. */
   verbose?: (line: string) => void;
+  /**
+   * Gives up when aborted: the discovery or the connection attempt under way stops, what it
+   * opened is closed, no daemon is started any more, and connectDaemon rejects with the signal's
+   * reason. @default never aborted
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -42,11 +48,24 @@ export interface ConnectOptions {
  * with the original's codes: -105 nobody answers and none may be started, -110 an address that
  * cannot be resolved, -2 a daemon was started but does not answer, or the started daemon's own
  * failure; with TLS also the TLS codes (-403, -404, -401 for our files, -406 handshake, -407
- * untrusted daemon); SocketOwnerError for a per-user socket that is not ours.
+ * untrusted daemon); SocketOwnerError for a per-user socket that is not ours; the signal's reason
+ * once aborted.
  */
 export async function connectDaemon(options: ConnectOptions): Promise<StreamConn> {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  try {
+    return await connectOrStart(options);
+  } catch (error) {
+    // What an abort made fail (a connection, the discovery) fails because of the abort.
+    signal?.throwIfAborted();
+    throw error;
+  }
+}
+
+async function connectOrStart(options: ConnectOptions): Promise<StreamConn> {
   const tracer = options.tracer ?? NO_TRACE;
-  const connect = await connectorFor(options.settings);
+  const connect = await connectorFor(options.settings, options.signal);
   const endpoint = endpointFor(options.settings);
   if (endpoint !== undefined) {
     if (options.privateSocket && endpoint.transport === "unix") await checkOwner(endpoint.path);
@@ -85,16 +104,17 @@ type Connect = (endpoint: Endpoint) => Promise<StreamConn>;
  * Plain connections, or TLS ones when the settings name the three files, which are read and
  * checked first. node:tls is loaded only by clients that use it.
  */
-async function connectorFor(settings: Settings): Promise<Connect> {
+async function connectorFor(settings: Settings, signal?: AbortSignal): Promise<Connect> {
+  const aborting = signal === undefined ? {} : { signal };
   const files = tlsFilesOf(settings);
-  if (files === undefined) return connectEndpoint;
+  if (files === undefined) return (endpoint) => connectEndpoint(endpoint, aborting);
   const [{ loadTlsCredentials }, { connectTls }] = await Promise.all([
     import("../transport/tls_credentials.ts"),
     import("../transport/tls.ts"),
   ]);
   try {
     const credentials = await loadTlsCredentials(files);
-    return (endpoint) => connectTls(endpoint, credentials);
+    return (endpoint) => connectTls(endpoint, credentials, aborting);
   } catch (error) {
     throw asClientError(error);
   }
@@ -152,6 +172,7 @@ async function startDaemon(
   nobody: string,
 ): Promise<string | undefined> {
   if (!options.autoStart) throw new ClientError(RC.CONNECT_ERROR, nobody, { explain: true });
+  options.signal?.throwIfAborted();
   if (options.settings.daemonLifespan === 0) {
     tracer.trace(
       TraceModule.CLIENT,
@@ -215,6 +236,7 @@ async function discover(options: ConnectOptions, tracer: Tracer): Promise<Endpoi
         : { networkInterface: settings.networkInterface }),
       tracer,
       ...(options.verbose === undefined ? {} : { verbose: options.verbose }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   } catch (error) {
     if (error instanceof GroupLookupError) {
