@@ -63,6 +63,16 @@ export type LockOutcome =
 export interface LockTableOptions {
   /** The clock: epoch milliseconds, the fractional part being sub-millisecond. */
   now: () => number;
+  /** Told how waits end (the daemon's metrics); nothing is told without one. */
+  waits?: WaitObserver;
+}
+
+/** What becomes of requests that wait: in a resource's queue, or parked until its creation. */
+export interface WaitObserver {
+  /** A waiting request was granted `waitedMs` milliseconds after it was queued or parked. */
+  granted(waitedMs: number): void;
+  /** A waiting request left before its grant: its connection closed, or it unlocked. */
+  abandoned(): void;
 }
 
 const INVALID_REQUEST: LockOutcome = { rc: RC.PROTOCOL_ERROR };
@@ -158,6 +168,7 @@ function requestView(conn: ConnId, binding: Binding): RequestView {
  */
 export class LockTable {
   readonly #now: () => number;
+  readonly #waits: WaitObserver | undefined;
   readonly #resources = new Map<string, Entry>();
   readonly #connections = new Map<ConnId, Binding>();
   /** Parked requests per resource key, in arrival order. */
@@ -170,6 +181,7 @@ export class LockTable {
 
   constructor(options: LockTableOptions) {
     this.#now = options.now;
+    this.#waits = options.waits;
   }
 
   /** True when there are no live resources and no parked connections. */
@@ -293,6 +305,7 @@ export class LockTable {
       // Cancels a parked request, as an unlock cancels a queued one.
       this.#connections.delete(conn);
       this.#unpark1(conn, binding.key);
+      this.#waits?.abandoned();
       return { ok: true, notices: [] };
     }
     if (binding.state !== State.Holder && entry.resource.strictUnlock) {
@@ -315,6 +328,7 @@ export class LockTable {
     if (entry === undefined) {
       this.#connections.delete(conn);
       this.#unpark1(conn, binding.key);
+      this.#waits?.abandoned();
       return [];
     }
     const notices = this.#leave(conn, binding, entry, true);
@@ -397,7 +411,10 @@ export class LockTable {
     this.#parked -= parked.size;
     const notices: Notice[] = [];
     for (const [conn, { name, request }] of parked) {
-      notices.push(toNotice(conn, this.#request(conn, entry, name, request)));
+      const parkedSince = this.#connections.get(conn)!.since;
+      const outcome = this.#request(conn, entry, name, request);
+      if (outcome.rc === RC.OK) this.#waits?.granted(this.#now() - parkedSince);
+      notices.push(toNotice(conn, outcome));
     }
     return notices;
   }
@@ -421,6 +438,7 @@ export class LockTable {
     if (binding.state === State.Waiter) {
       this.#waiters--;
       entry.resource.release(conn, rollback);
+      this.#waits?.abandoned();
     }
     return [];
   }
@@ -438,6 +456,8 @@ export class LockTable {
     const now = this.#now();
     for (const { conn, element } of granted) {
       const binding = this.#connections.get(conn)!;
+      // Until now, `since` is when it was queued.
+      this.#waits?.granted(now - binding.since);
       binding.state = State.Holder;
       binding.since = now;
       binding.element = element;

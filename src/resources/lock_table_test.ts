@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { newTable, request, START } from "./_testing.ts";
+import { FakeClock, newTable, request, START } from "./_testing.ts";
+import { LockTable } from "./lock_table.ts";
 
 Deno.test("LockTable.lock() answers -14 to a name of no kind", { permissions: "none" }, () => {
   const { table } = newTable();
@@ -262,3 +263,70 @@ Deno.test("LockTable locks, releases and retires 100,000 distinct resources", {
   table.tick();
   assert.ok(table.isEmpty);
 });
+
+/** A lock table on a fake clock whose wait observer records what it is told. */
+function observedTable() {
+  const told: (number | "abandoned")[] = [];
+  const clock = new FakeClock();
+  const table = new LockTable({
+    now: clock.now,
+    waits: { granted: (ms) => told.push(ms), abandoned: () => told.push("abandoned") },
+  });
+  return { table, clock, told };
+}
+
+Deno.test("LockTable tells its wait observer how long a queued request waited for its grant", {
+  permissions: "none",
+}, () => {
+  const { table, clock, told } = observedTable();
+  table.lock(1, request("R"));
+  clock.advance(100);
+  table.lock(2, request("R"));
+  clock.advance(250);
+  table.lock(3, request("R", { mode: 3 }));
+  assert.deepEqual(told, [], "immediate grants and queueing tell nothing");
+  clock.advance(1000);
+  assert.deepEqual(table.unlock(1, "R", false).notices, [{ conn: 2, rc: 0 }]);
+  assert.deepEqual(told, [1250]);
+  clock.advance(500);
+  assert.deepEqual(table.drop(2), [{ conn: 3, rc: 0 }]);
+  assert.deepEqual(told, [1250, 1500]);
+});
+
+Deno.test("LockTable tells its wait observer of a parked request granted when its resource came", {
+  permissions: "none",
+}, () => {
+  const { table, clock, told } = observedTable();
+  table.lock(1, request("a.b", { create: false }));
+  table.lock(2, request("a.b", { create: false }));
+  table.lock(3, request("a.b", { create: false }));
+  clock.advance(40);
+  table.lock(4, request("a.b"));
+  // The first parked request gets the second member; the others queue: not granted yet.
+  assert.deepEqual(told, [40]);
+});
+
+Deno.test(
+  "LockTable tells its wait observer of every wait abandoned: queued or parked, dropped or unlocked",
+  {
+    permissions: "none",
+  },
+  () => {
+    const { table, told } = observedTable();
+    table.lock(1, request("R"));
+    table.lock(2, request("R"));
+    table.lock(3, request("R"));
+    table.lock(4, request("P", { create: false }));
+    table.lock(5, request("Q", { create: false }));
+    table.drop(2);
+    table.unlock(3, "R", false);
+    table.drop(4);
+    table.unlock(5, "Q", false);
+    assert.deepEqual(told, ["abandoned", "abandoned", "abandoned", "abandoned"]);
+    // A holder's release and a refused request abandon nothing.
+    table.lock(6, request("R", { wait: false }));
+    table.drop(6);
+    table.drop(1);
+    assert.equal(told.length, 4);
+  },
+);
