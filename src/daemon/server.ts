@@ -18,6 +18,8 @@ import { Alarm } from "./alarm.ts";
 import type { ConnectionInfo } from "../status/build_snapshot.ts";
 import type { StatusSnapshot } from "../status/snapshot.ts";
 import { encodeUtf8 } from "../protocol/binary_string.ts";
+import { ProtocolError } from "../errors.ts";
+import type { DaemonMetrics } from "./metrics.ts";
 
 /** How a daemon behaves; see DaemonServer. */
 export interface DaemonServerOptions {
@@ -35,6 +37,8 @@ export interface DaemonServerOptions {
   checkPeerId?: boolean;
   tracer?: Tracer;
   syslog?: SyslogWriter;
+  /** Counts what the daemon does, for `--metrics`; nothing is counted without it. */
+  metrics?: DaemonMetrics;
 }
 
 // A quiesce request (`-x`) shortens the lifespan to this, as the original's grace time.
@@ -105,6 +109,7 @@ export class DaemonServer implements AsyncDisposable {
   #checkPeerId: boolean;
   #tracer: Tracer;
   #syslog: SyslogWriter;
+  #metrics: DaemonMetrics | undefined;
   #connections = new Map<ConnId, ServedConnection>();
   // Made once: a connection refers to them instead of holding closures of its own.
   #connectionEvents: ConnectionEvents = {
@@ -138,7 +143,11 @@ export class DaemonServer implements AsyncDisposable {
   constructor(listener: StreamListener, options: DaemonServerOptions) {
     this.#listener = listener;
     this.#now = options.now ?? (() => performance.timeOrigin + performance.now());
-    this.#table = new LockTable({ now: this.#now });
+    this.#metrics = options.metrics;
+    this.#table = new LockTable({
+      now: this.#now,
+      ...(options.metrics === undefined ? {} : { waits: options.metrics }),
+    });
     this.#startedAt = this.#now();
     this.#peerId = options.peerId;
     this.#lifespan = options.lifespan;
@@ -214,6 +223,7 @@ export class DaemonServer implements AsyncDisposable {
     );
     this.#connections.set(connection.id, connection);
     this.#hadClient = true;
+    this.#metrics?.connectionAccepted();
     const certificate = conn.peerCertificateFields?.();
     if (certificate !== undefined) {
       this.#syslog.log(
@@ -236,12 +246,16 @@ export class DaemonServer implements AsyncDisposable {
       connection.lockSeen = true;
       connection.client = message.client;
     }
-    return this.#handle(connection, message);
+    const keep = this.#handle(connection, message);
+    // A message the daemon will not act on closes its connection: invalid input.
+    if (!keep) this.#metrics?.badMessage();
+    return keep;
   }
 
   #onEnd(connection: ServedConnection, error: unknown): void {
     if (this.#tracesHandOffs) this.#lastReadAt = performance.now();
     if (error !== undefined) {
+      if (error instanceof ProtocolError) this.#metrics?.badMessage();
       // Malformed, oversized or truncated input, or a broken connection: this client alone
       // is dropped.
       this.#tracer.trace(
@@ -285,6 +299,7 @@ export class DaemonServer implements AsyncDisposable {
           lifespan: Math.abs(message.lifespan),
         });
         if (outcome.rc === RC.PROTOCOL_ERROR) return false;
+        this.#metrics?.answered(outcome.rc);
         if (outcome.rc === RC.LOCK_ENQUEUED && message.explain) {
           this.#sendWaitInfo(connection);
         } else {
@@ -367,6 +382,7 @@ export class DaemonServer implements AsyncDisposable {
       const connection = this.#connections.get(notice.conn);
       if (connection === undefined) continue;
       this.#send(connection.stream, 24, notice.rc, notice.element);
+      this.#metrics?.answered(notice.rc);
       if (this.#tracesHandOffs && releasedAt !== undefined) {
         const micros = Math.round((performance.now() - releasedAt) * 1000);
         this.#tracer.trace(
@@ -404,6 +420,19 @@ export class DaemonServer implements AsyncDisposable {
       (conn) => this.#connections.get(conn)?.info(),
       { pid: Deno.pid, startedAt: this.#startedAt },
     );
+  }
+
+  /**
+   * The metrics text of this instant (Prometheus text format), with the per-kind gauges of
+   * {@link statusSnapshot}. Only for a daemon made with `metrics`.
+   */
+  async metricsText(): Promise<string> {
+    if (this.#metrics === undefined) throw new Error("Cannot show metrics: none are counted");
+    return this.#metrics.exposition({
+      snapshot: await this.statusSnapshot(),
+      openConnections: this.#connections.size,
+      uptimeSeconds: (this.#now() - this.#startedAt) / 1000,
+    });
   }
 
   /**

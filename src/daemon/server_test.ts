@@ -10,6 +10,7 @@ import { RC } from "../protocol/return_codes.ts";
 import { MemoryListener } from "../transport/_memory_conn.ts";
 import { MessageStream } from "../transport/message_stream.ts";
 import { FakeClock } from "../resources/_testing.ts";
+import { DaemonMetrics } from "./metrics.ts";
 import { DaemonServer } from "./server.ts";
 
 /** A daemon on a memory listener, stopped at the end of the test's scope. */
@@ -123,4 +124,84 @@ Deno.test("DaemonServer keeps an idle resource for the lifespan its creator's re
   // The probe was the resource's last user again: its lifespan counts from the probe's end.
   clock.advance(4000);
   strictEqual(await probe("/kept/x"), RC.LOCK_CANT_WAIT);
+});
+
+Deno.test("DaemonServer counts for its metrics: grants, waits, refusals, abandoned waits, connections, bad input", async () => {
+  const clock = new FakeClock();
+  const listener = new MemoryListener();
+  const metrics = new DaemonMetrics();
+  await using server = new DaemonServer(listener, {
+    lifespan: -1,
+    peerId: "daemon-id",
+    now: clock.now,
+    metrics,
+  });
+  server.serve();
+  const connect = () => new MessageStream(listener.connect(), MAX_CLIENT_MESSAGE_BYTES);
+  const rcOf = async (stream: MessageStream) => (await stream.read() as { rc: number }).rc;
+  using holder = connect();
+  await holder.write(lock("R"));
+  strictEqual(await rcOf(holder), RC.OK);
+  using waiter = connect();
+  await waiter.write(lock("R"));
+  strictEqual(await rcOf(waiter), RC.LOCK_ENQUEUED);
+  using busy = connect();
+  await busy.write({ ...lock("R"), wait: false });
+  strictEqual(await rcOf(busy), RC.LOCK_BUSY);
+  clock.advance(1500);
+  await holder.write({ kind: "unlock", name: "R", rollback: false });
+  strictEqual(await rcOf(waiter), RC.OK);
+  // A waiter that leaves before its grant; once its read ends, the daemon has dropped it.
+  using leaver = connect();
+  await leaver.write(lock("R"));
+  strictEqual(await rcOf(leaver), RC.LOCK_ENQUEUED);
+  await leaver.closeWrite();
+  strictEqual(await leaver.read(), null);
+  using garbage = connect();
+  await garbage.writeBytes(new TextEncoder().encode("<not a message</msg>"));
+  strictEqual(await garbage.read(), null);
+
+  const values = new Map(
+    (await server.metricsText()).split("\n").filter((line) => /^flom_/.test(line)).map((line) => {
+      const space = line.lastIndexOf(" ");
+      return [line.slice(0, space), Number(line.slice(space + 1))] as const;
+    }),
+  );
+  deepStrictEqual(
+    [
+      "flom_lock_grants_total",
+      'flom_lock_refusals_total{reason="busy"}',
+      "flom_lock_waits_abandoned_total",
+      "flom_lock_wait_seconds_count",
+      "flom_lock_wait_seconds_sum",
+      'flom_lock_wait_seconds_bucket{le="1"}',
+      'flom_lock_wait_seconds_bucket{le="5"}',
+      "flom_connections_accepted_total",
+      "flom_connections_open",
+      "flom_bad_messages_total",
+      'flom_holders{kind="simple"}',
+      'flom_waiters{kind="simple"}',
+      'flom_resources{kind="simple"}',
+    ].map((name) => [name, values.get(name)]),
+    [
+      ["flom_lock_grants_total", 2],
+      ['flom_lock_refusals_total{reason="busy"}', 1],
+      ["flom_lock_waits_abandoned_total", 1],
+      ["flom_lock_wait_seconds_count", 1],
+      ["flom_lock_wait_seconds_sum", 1.5],
+      ['flom_lock_wait_seconds_bucket{le="1"}', 0],
+      ['flom_lock_wait_seconds_bucket{le="5"}', 1],
+      ["flom_connections_accepted_total", 5],
+      ["flom_connections_open", 3],
+      ["flom_bad_messages_total", 1],
+      ['flom_holders{kind="simple"}', 1],
+      ['flom_waiters{kind="simple"}', 0],
+      ['flom_resources{kind="simple"}', 1],
+    ],
+  );
+});
+
+Deno.test("DaemonServer without metrics has no metrics text", async () => {
+  await using server = new DaemonServer(new MemoryListener(), { lifespan: -1, peerId: "id" });
+  await rejects(server.metricsText(), /Cannot show metrics/);
 });
