@@ -65,13 +65,22 @@ export async function runDaemon(
     ? await answerDiscovery(settings, listener.addr, { tracer, syslog, report })
     : undefined;
   if (answersDiscovery && responder === undefined) return 1;
+  // Metrics are counted and served only by a daemon started with --metrics.
+  const metrics = settings.metricsAddress === undefined
+    ? undefined
+    : new (await import("./metrics.ts")).DaemonMetrics();
   await using server = new DaemonServer(listener, {
     lifespan: settings.daemonLifespan,
     peerId: readUniqueId() ?? "",
     checkPeerId: settings.tlsCheckPeerId,
     tracer,
     syslog,
+    ...(metrics === undefined ? {} : { metrics }),
   });
+  await using metricsServer = settings.metricsAddress === undefined
+    ? undefined
+    : await serveMetricsOf(settings.metricsAddress, server, { tracer, syslog, report });
+  if (settings.metricsAddress !== undefined && metricsServer === undefined) return 1;
   using _signals = stopOnSignals(server);
   tracer.trace(TraceModule.DAEMON, "FLoM daemon is ready to serve incoming requests");
   syslog.log(Severity.NOTICE, "FLM003N FLoM daemon is ready to serve incoming requests");
@@ -142,6 +151,28 @@ async function answerDiscovery(
   } catch (error) {
     tracer.trace(TraceModule.DAEMON, `cannot answer discovery: ${errorMessage(error)}`);
     report({ rc: RC.CONNECT_ERROR, message: errorMessage(error) });
+    return undefined;
+  }
+}
+
+/**
+ * Serves the daemon's metrics and status over HTTP on `address` until disposed; undefined when it
+ * cannot listen there, which has been reported.
+ */
+async function serveMetricsOf(
+  address: string,
+  server: DaemonServer,
+  { tracer, report }: StartLog,
+): Promise<AsyncDisposable | undefined> {
+  const { serveMetrics } = await import("./metrics_server.ts");
+  try {
+    const http = serveMetrics(address, server);
+    tracer.trace(TraceModule.DAEMON, `serving metrics on http://${address}/metrics`);
+    return http;
+  } catch (error) {
+    const message = `cannot serve metrics on ${address}: ${errorMessage(error)}`;
+    tracer.trace(TraceModule.DAEMON, message);
+    report({ rc: RC.DAEMON_NOT_STARTED, message });
     return undefined;
   }
 }
