@@ -53,9 +53,11 @@ export function buildStatusTree(snapshot: StatusSnapshot): StatusDirectory {
   for (const waiter of snapshot.incubator) {
     incubator.set(String(waiter.connection), incubatorDirectory(waiter));
   }
+  // A locker's folder is built when first looked at: a request for one file of a daemon with many
+  // resources costs little more than the map of their numbers.
   const lockers = new Map<string, StatusNode>();
   for (const resource of snapshot.resources) {
-    lockers.set(String(resource.id), lockerDirectory(resource));
+    lockers.set(String(resource.id), lazyDirectory(() => lockerEntries(resource)));
   }
   const status = directory([["incubator", directory(incubator)], ["lockers", directory(lockers)]]);
   return directory([["status", status]]);
@@ -69,7 +71,7 @@ function incubatorDirectory(waiter: IncubatorStatus): StatusDirectory {
   ]);
 }
 
-function lockerDirectory(resource: ResourceStatus): StatusDirectory {
+function lockerEntries(resource: ResourceStatus): [string, StatusNode][] {
   const holders = new Map<string, StatusNode>();
   for (const holder of resource.holders) {
     holders.set(String(holder.connection), connectionDirectory(resource.kind, holder, holder));
@@ -78,12 +80,12 @@ function lockerDirectory(resource: ResourceStatus): StatusDirectory {
   for (const waiter of resource.waiters) {
     waitings.set(String(waiter.connection), connectionDirectory(resource.kind, waiter));
   }
-  return directory([
+  return [
     ["resource_name", file(`${resource.name}\n`)],
     ["resource_type", file(`${resource.kind}\n`)],
     ["holders", directory(holders)],
     ["waitings", directory(waitings)],
-  ]);
+  ];
 }
 
 // A waiter has no element: sequence and timestamp values appear when granted.
@@ -127,6 +129,16 @@ function directory(
   children: Iterable<[string, StatusNode]> | Map<string, StatusNode>,
 ): StatusDirectory {
   return { kind: "directory", children: children instanceof Map ? children : new Map(children) };
+}
+
+function lazyDirectory(build: () => [string, StatusNode][]): StatusDirectory {
+  let children: Map<string, StatusNode> | undefined;
+  return {
+    kind: "directory",
+    get children() {
+      return children ??= new Map(build());
+    },
+  };
 }
 
 // Resource names are binary strings (one char per byte, src/resources/names.ts): bytes, not UTF-8.
