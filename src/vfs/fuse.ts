@@ -34,6 +34,17 @@ export interface StatusFsOptions {
    */
   cacheSeconds?: number;
   /**
+   * Mount through `fusermount3` with its `auto_unmount` option, so that the mount goes even when
+   * this process dies without closing it (SIGKILL, a crash). Without it, such a death leaves
+   * "Transport endpoint is not connected" on the directory until `fusermount3 -u DIR`, as with
+   * the original. The price: a `fusermount3` process stays beside this one until this one
+   * exits, even after `close()`; libfuse keeps its socket open without close-on-exec (children
+   * inherit it); and when this process exits it unmounts whatever FUSE file system is mounted
+   * on DIR by then.
+   * @default false
+   */
+  autoUnmount?: boolean;
+  /**
    * The libfuse3 shared object to load.
    * @default "libfuse3.so.3"
    */
@@ -282,6 +293,7 @@ class Mount implements StatusFs {
   #snapshot: () => StatusSnapshot;
   #maxAgeMs: number;
   #cacheSeconds: number;
+  #autoUnmount: boolean;
   #onError: (error: unknown) => void;
   #uid: number;
   #gid: number;
@@ -327,6 +339,7 @@ class Mount implements StatusFs {
     this.#snapshot = snapshot;
     this.#maxAgeMs = options.maxAgeMs ?? 100;
     this.#cacheSeconds = options.cacheSeconds ?? 1;
+    this.#autoUnmount = options.autoUnmount ?? false;
     this.#onError = options.onError ?? (() => {});
     this.#uid = libc.symbols.getuid();
     this.#gid = libc.symbols.getgid();
@@ -504,7 +517,8 @@ class Mount implements StatusFs {
       (req) => this.#fuse.fuse_reply_err(req, ENOTSUP),
     );
 
-    const argv = ["flom", "-o", "fsname=flom,subtype=flom"].map(cString);
+    const options = `fsname=flom,subtype=flom${this.#autoUnmount ? ",auto_unmount" : ""}`;
+    const argv = ["flom", "-o", options].map(cString);
     this.#keep.push(...argv);
     const argvArray = bytes(8 * argv.length);
     const argvView = new DataView(argvArray.buffer);

@@ -3,7 +3,7 @@
  * Only asynchronous calls touch the mount: this process serves it on its JavaScript thread.
  */
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
-import { runsWith, TestDir } from "../../tests/harness.ts";
+import { runsWith, TestDir, waitUntil } from "../../tests/harness.ts";
 import type { ResourceStatus, StatusSnapshot } from "../status/snapshot.ts";
 import { FuseUnavailableError, mountStatusFs } from "./fuse.ts";
 
@@ -66,6 +66,14 @@ async function mounted(): Promise<string[]> {
   return mounts.split("\n").filter((line) => line.startsWith("flom ")).map((line) =>
     line.split(" ")[1]!
   );
+}
+
+function mountedSync(): string[] {
+  // Synchronous on purpose (for waitUntil): /proc is not the mount this process serves.
+  return Deno.readTextFileSync("/proc/mounts").split("\n").filter((line) =>
+    line.startsWith("flom ")
+  )
+    .map((line) => line.split(" ")[1]!);
 }
 
 async function mountPointIn(dir: TestDir): Promise<string> {
@@ -260,29 +268,34 @@ Deno.test({
   },
 });
 
+/** Mounts on `path` in another process, then kills that process with SIGKILL. */
+async function killServer(path: string, autoUnmount: boolean): Promise<void> {
+  const server = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `const { mountStatusFs } = await import(${JSON.stringify(import.meta.resolve("./fuse.ts"))});
+      await mountStatusFs(Deno.args[0], () => { throw new Error("unused"); },
+        { autoUnmount: ${autoUnmount} });
+      console.log("mounted");`,
+      path,
+    ],
+    stdout: "piped",
+  }).spawn();
+  const reader = server.stdout.getReader();
+  strictEqual(new TextDecoder().decode((await reader.read()).value), "mounted\n");
+  server.kill("SIGKILL");
+  await server.status;
+  reader.releaseLock();
+  await server.stdout.cancel();
+}
+
 Deno.test({
-  name: "mountStatusFs() on a mount left by a dead server says how to remove it",
+  name: "mountStatusFs() on a mount left by a killed server says how to remove it",
   ignore: !runsWith(FUSE),
   async fn() {
     await using dir = new TestDir();
     const path = await mountPointIn(dir);
-    const server = new Deno.Command(Deno.execPath(), {
-      args: [
-        "eval",
-        `const { mountStatusFs } = await import(${
-          JSON.stringify(import.meta.resolve("./fuse.ts"))
-        });
-        await mountStatusFs(Deno.args[0], () => { throw new Error("unused"); });
-        console.log("mounted");`,
-        path,
-      ],
-      stdout: "piped",
-    }).spawn();
-    const reader = server.stdout.getReader();
-    strictEqual(new TextDecoder().decode((await reader.read()).value), "mounted\n");
-    server.kill("SIGKILL");
-    await server.status;
-    reader.releaseLock();
+    await killServer(path, false);
     try {
       await rejects(
         mountStatusFs(path, () => snapshot([])),
@@ -291,7 +304,23 @@ Deno.test({
     } finally {
       await new Deno.Command("fusermount3", { args: ["-u", path] }).output();
     }
-    await server.stdout.cancel();
+  },
+});
+
+Deno.test({
+  name: "mountStatusFs() with autoUnmount leaves no mount when its server is killed",
+  ignore: !runsWith(FUSE),
+  async fn() {
+    await using dir = new TestDir();
+    const path = await mountPointIn(dir);
+    await killServer(path, true);
+    // fusermount3 unmounts when it sees the server's end of their socket close.
+    const mounts: string[] = [];
+    await waitUntil(() => {
+      mounts.splice(0, mounts.length, ...mountedSync());
+      return !mounts.includes(path);
+    }, "the mount to go");
+    deepStrictEqual(await tree(path), []);
   },
 });
 
