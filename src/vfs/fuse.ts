@@ -102,6 +102,8 @@ export async function mountStatusFs(
   try {
     fuse = Deno.dlopen(libraryName, FUSE_SYMBOLS);
   } catch (error) {
+    // Missing --allow-ffi is the launch's fault, not the host's.
+    if (error instanceof Deno.errors.NotCapable) throw error;
     throw new FuseUnavailableError(
       dir,
       `libfuse3 is not installed (${firstLine(error)}; Debian: apt-get install fuse3)`,
@@ -133,9 +135,10 @@ export async function mountStatusFs(
 // FUSE_USE_VERSION 34; offsets checked with offsetof() and sizeof() on x86_64. The ops we use
 // have been at these offsets since libfuse 3.0 (the struct only grows at its end).
 const OPS_SIZE = 352; // sizeof(struct fuse_lowlevel_ops): 44 function pointers
+// No `forget`: libfuse answers it, and inode numbers need no reference counts (served_tree.ts).
+// Ops left out answer ENOSYS (mkdir, unlink, setattr, …), as the original's do.
 const OP = {
   lookup: 16,
-  forget: 24,
   getattr: 32,
   open: 112,
   read: 120,
@@ -255,7 +258,6 @@ const FUSE_SYMBOLS = {
   fuse_opt_free_args: { parameters: ["buffer"], result: "void" },
   fuse_set_log_func: { parameters: ["function"], result: "void" },
   fuse_reply_err: { parameters: ["pointer", "i32"], result: "i32" },
-  fuse_reply_none: { parameters: ["pointer"], result: "void" },
   fuse_reply_entry: { parameters: ["pointer", "buffer"], result: "i32" },
   fuse_reply_attr: { parameters: ["pointer", "buffer", "f64"], result: "i32" },
   fuse_reply_open: { parameters: ["pointer", "buffer"], result: "i32" },
@@ -464,17 +466,6 @@ class Mount implements StatusFs {
       (req, parent, name) => this.#answer(req, () => this.#lookup(req, Number(parent), name)),
     );
     install(
-      OP.forget,
-      { parameters: ["pointer", "u64", "u64"], result: "void" },
-      (req, ino, count) => {
-        try {
-          this.#tree.forget(Number(ino), Number(count));
-        } finally {
-          this.#fuse.fuse_reply_none(req);
-        }
-      },
-    );
-    install(
       OP.getattr,
       reqIno,
       (req, ino) => this.#answer(req, () => this.#getattr(req, Number(ino))),
@@ -575,10 +566,7 @@ class Mount implements StatusFs {
     this.#fillStat(view, ENTRY_ATTR, attributes);
     view.setFloat64(ENTRY_ATTR + this.#layout.statSize, this.#cacheSeconds, true);
     view.setFloat64(ENTRY_ATTR + this.#layout.statSize + 8, this.#cacheSeconds, true);
-    const failed = this.#fuse.fuse_reply_entry(req, entry);
-    // The kernel did not take the reference (the caller was interrupted).
-    if (failed !== 0) this.#tree.forget(attributes.ino, 1);
-    return failed;
+    return this.#fuse.fuse_reply_entry(req, entry);
   }
 
   #getattr(req: Request, ino: number): number {

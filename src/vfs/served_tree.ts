@@ -1,15 +1,16 @@
 /**
- * The status tree as a file system sees it: inode numbers, the kernel's references to them, and
- * the times of each node. Pure (the caller passes the time); src/vfs/fuse.ts answers the kernel's
- * requests from it.
+ * The status tree as a file system sees it: inode numbers and the times of each node. Pure (the
+ * caller passes the time); src/vfs/fuse.ts answers the kernel's requests from it.
  *
- * Inode numbers are never reused while the tree is served: a path keeps its number while it exists
- * or while the kernel still refers to it (lookup count above 0, until it sends `forget`), and a
- * path that comes back after that gets a new one. The root is inode 1, as FUSE requires.
+ * A path keeps its inode number while it exists. Numbers are never reused, so the number of a node
+ * that is gone can be dropped even while the kernel still refers to it (it sends `forget` only when
+ * it evicts its cache, which may be never): the kernel then gets ENOENT for it, and a path that
+ * comes back gets a new number. The root is inode 1, as FUSE requires.
  *
  * Nothing is done per node when the tree changes: an inode finds its node again by walking from
- * the root (remembered until the next update), and a directory's or file's change shows in its
- * mtime when its attributes are next asked for.
+ * the root (remembered until the next update), a directory's or file's change shows in its mtime
+ * when its attributes are next asked for, and the numbers of nodes that are gone are dropped once
+ * the table has doubled.
  */
 import type { StatusDirectory, StatusNode } from "./status_tree.ts";
 
@@ -39,35 +40,35 @@ interface Inode {
   /** Undefined for the root. */
   parent: Inode | undefined;
   name: string;
-  /** The kernel's references (FUSE lookup count). */
-  lookups: number;
+  /** A node of the other kind at the same path is another node. */
+  directory: boolean;
   born: number;
   changed: number;
   /** What the node looked like when its times were last brought up to date, and in which tree. */
   shape: string | Uint8Array | undefined;
   shapeGeneration: number;
-  /** The node in the tree of generation `generation`. */
-  node: StatusNode | undefined;
-  generation: number;
 }
 
 /** The inode number of the root directory. */
 export const ROOT_INO = 1;
 
-// Unreachable inodes are swept when the table has grown this much since the last sweep.
-const SWEEP_SLACK = 1024;
+// The table is swept when it has doubled since the last sweep, and not before it holds this many.
+const SWEEP_MIN = 1024;
 
-/** The served tree: the current status tree and the inodes the kernel knows. */
+/** The served tree: the current status tree and the inode numbers given out for it. */
 export class ServedTree {
   #tree: StatusDirectory;
   #now: number;
   #generation = 0;
+  // Which node each inode is in the current tree; a fresh map per tree, so that no old tree is
+  // kept alive by an inode nobody asked about since.
+  #resolved = new Map<Inode, StatusNode | null>();
   #root: Inode;
   #byIno = new Map<number, Inode>();
   // Key: parent number, "/", name.
   #byName = new Map<string, Inode>();
   #nextIno = ROOT_INO + 1;
-  #sweepAt = SWEEP_SLACK;
+  #sweepAt = SWEEP_MIN;
 
   /** Serves `tree` (an empty root until the first update), `now` being the current time. */
   constructor(tree: StatusDirectory = { kind: "directory", children: new Map() }, now = 0) {
@@ -77,13 +78,11 @@ export class ServedTree {
       ino: ROOT_INO,
       parent: undefined,
       name: "",
-      lookups: 1,
+      directory: true,
       born: now,
       changed: now,
       shape: undefined,
       shapeGeneration: -1,
-      node: tree,
-      generation: 0,
     };
     this.#byIno.set(ROOT_INO, this.#root);
   }
@@ -94,40 +93,29 @@ export class ServedTree {
   }
 
   /**
-   * Serves `tree` from now on, `now` being the current time. O(1), except that once in a while
-   * (amortised O(1) per inode ever assigned) it drops the numbers of nodes that are gone and that
-   * the kernel no longer refers to.
+   * Serves `tree` from now on, `now` being the current time. O(1), except that once the table has
+   * doubled (amortised O(1) per number given out) it drops the numbers of nodes that are gone.
    */
   update(tree: StatusDirectory, now: number): void {
     this.#tree = tree;
     this.#now = now;
     this.#generation++;
+    this.#resolved = new Map();
     if (this.#byIno.size >= this.#sweepAt) {
       for (const inode of this.#byIno.values()) {
-        if (inode.lookups === 0 && this.#resolve(inode) === undefined) this.#drop(inode);
+        if (this.#resolve(inode) === undefined) this.#drop(inode);
       }
-      this.#sweepAt = this.#byIno.size + SWEEP_SLACK;
+      this.#sweepAt = Math.max(2 * this.#byIno.size, SWEEP_MIN);
     }
   }
 
-  /** The child `name` of directory `parent`, counting one more kernel reference to it. */
+  /** The child `name` of directory `parent`. */
   lookup(parent: number, name: string): NodeAttributes | undefined {
     const directory = this.#byIno.get(parent);
     const node = directory && this.#resolve(directory);
-    if (directory === undefined || node?.kind !== "directory" || !node.children.has(name)) {
-      return undefined;
-    }
-    const inode = this.#child(directory, name);
-    inode.lookups++;
-    return this.attributes(inode.ino);
-  }
-
-  /** The kernel dropped `count` references to `ino` (FUSE `forget`). */
-  forget(ino: number, count: number): void {
-    const inode = this.#byIno.get(ino);
-    if (inode === undefined || inode === this.#root) return;
-    inode.lookups = Math.max(0, inode.lookups - count);
-    if (inode.lookups === 0 && this.#resolve(inode) === undefined) this.#drop(inode);
+    const child = node?.kind === "directory" ? node.children.get(name) : undefined;
+    if (directory === undefined || child === undefined) return undefined;
+    return this.attributes(this.#child(directory, name, child).ino);
   }
 
   /** The attributes of `ino`, or undefined when its node is gone. */
@@ -170,7 +158,7 @@ export class ServedTree {
     for (const [name, child] of node.children) {
       entries.push({
         name,
-        ino: this.#child(inode, name).ino,
+        ino: this.#child(inode, name, child).ino,
         directory: child.kind === "directory",
       });
     }
@@ -178,36 +166,36 @@ export class ServedTree {
   }
 
   #resolve(inode: Inode): StatusNode | undefined {
-    if (inode.generation !== this.#generation) {
-      if (inode.parent === undefined) inode.node = this.#tree;
-      else {
-        const parent = this.#resolve(inode.parent);
-        const node = parent?.kind === "directory" ? parent.children.get(inode.name) : undefined;
-        // A node whose kind changed is another node.
-        const same = node !== undefined &&
-          (inode.node === undefined || node.kind === inode.node.kind);
-        inode.node = same ? node : undefined;
-      }
-      inode.generation = this.#generation;
+    const known = this.#resolved.get(inode);
+    if (known !== undefined) return known ?? undefined;
+    let node: StatusNode | undefined = this.#tree;
+    if (inode.parent !== undefined) {
+      const parent = this.#resolve(inode.parent);
+      node = parent?.kind === "directory" ? parent.children.get(inode.name) : undefined;
+      if ((node?.kind === "directory") !== inode.directory) node = undefined;
     }
-    return inode.node;
+    this.#resolved.set(inode, node ?? null);
+    return node;
   }
 
-  #child(parent: Inode, name: string): Inode {
+  #child(parent: Inode, name: string, node: StatusNode): Inode {
     const key = `${parent.ino}/${name}`;
     let inode = this.#byName.get(key);
+    const directory = node.kind === "directory";
+    if (inode !== undefined && inode.directory !== directory) {
+      this.#drop(inode);
+      inode = undefined;
+    }
     if (inode === undefined) {
       inode = {
         ino: this.#nextIno++,
         parent,
         name,
-        lookups: 0,
+        directory,
         born: this.#now,
         changed: this.#now,
         shape: undefined,
         shapeGeneration: -1,
-        node: undefined,
-        generation: -1,
       };
       this.#byName.set(key, inode);
       this.#byIno.set(inode.ino, inode);
@@ -218,6 +206,7 @@ export class ServedTree {
   #drop(inode: Inode): void {
     this.#byIno.delete(inode.ino);
     this.#byName.delete(`${inode.parent?.ino}/${inode.name}`);
+    this.#resolved.delete(inode);
   }
 }
 
