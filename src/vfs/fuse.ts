@@ -241,7 +241,8 @@ const FILE_MODE = S_IFREG | 0o440;
 // Requests handled per wake-up before the loop lets other work (lock traffic) run.
 const BATCH = 64;
 
-// `callback: true` on every call that may run one of our callbacks (op or log) before it returns:
+// `callback: true` on every call that may run one of our callbacks (op or log) before it returns
+// (the log callback is set only around session creation and mount):
 // such calls must not take V8's fast path.
 const FUSE_SYMBOLS = {
   fuse_session_new: {
@@ -251,10 +252,10 @@ const FUSE_SYMBOLS = {
   },
   fuse_session_mount: { parameters: ["pointer", "buffer"], result: "i32", callback: true },
   fuse_session_fd: { parameters: ["pointer"], result: "i32" },
-  fuse_session_receive_buf: { parameters: ["pointer", "buffer"], result: "i32", callback: true },
+  fuse_session_receive_buf: { parameters: ["pointer", "buffer"], result: "i32" },
   fuse_session_process_buf: { parameters: ["pointer", "buffer"], result: "void", callback: true },
-  fuse_session_unmount: { parameters: ["pointer"], result: "void", callback: true },
-  fuse_session_destroy: { parameters: ["pointer"], result: "void", callback: true },
+  fuse_session_unmount: { parameters: ["pointer"], result: "void" },
+  fuse_session_destroy: { parameters: ["pointer"], result: "void" },
   fuse_opt_free_args: { parameters: ["buffer"], result: "void" },
   fuse_set_log_func: { parameters: ["function"], result: "void" },
   fuse_reply_err: { parameters: ["pointer", "i32"], result: "i32" },
@@ -281,7 +282,7 @@ const LIBC_SYMBOLS = {
 
 type Fuse = Deno.DynamicLibrary<typeof FUSE_SYMBOLS>["symbols"];
 type Libc = Deno.DynamicLibrary<typeof LIBC_SYMBOLS>["symbols"];
-type Request = Deno.PointerValue;
+type FuseRequest = Deno.PointerValue;
 
 class Mount implements StatusFs {
   readonly mountPoint: string;
@@ -536,7 +537,7 @@ class Mount implements StatusFs {
   }
 
   /** Runs `reply`, which must answer `req`; an exception answers EIO instead. */
-  #answer(req: Request, reply: () => number | void): void {
+  #answer(req: FuseRequest, reply: () => number | void): void {
     try {
       reply();
     } catch (error) {
@@ -556,7 +557,7 @@ class Mount implements StatusFs {
     }
   }
 
-  #lookup(req: Request, parent: number, name: Deno.PointerValue): number {
+  #lookup(req: FuseRequest, parent: number, name: Deno.PointerValue): number {
     this.#fresh();
     const attributes = this.#tree.lookup(parent, Deno.UnsafePointerView.getCString(name!));
     if (attributes === undefined) return this.#fuse.fuse_reply_err(req, ENOENT);
@@ -569,7 +570,7 @@ class Mount implements StatusFs {
     return this.#fuse.fuse_reply_entry(req, entry);
   }
 
-  #getattr(req: Request, ino: number): number {
+  #getattr(req: FuseRequest, ino: number): number {
     this.#fresh();
     const attributes = this.#tree.attributes(ino);
     if (attributes === undefined) return this.#fuse.fuse_reply_err(req, ENOENT);
@@ -578,7 +579,7 @@ class Mount implements StatusFs {
     return this.#fuse.fuse_reply_attr(req, stat, this.#cacheSeconds);
   }
 
-  #open(req: Request, ino: number, info: Deno.PointerValue): number {
+  #open(req: FuseRequest, ino: number, info: Deno.PointerValue): number {
     this.#fresh();
     const node = this.#tree.node(ino);
     if (node === undefined) return this.#fuse.fuse_reply_err(req, ENOENT);
@@ -593,7 +594,13 @@ class Mount implements StatusFs {
     return failed;
   }
 
-  #read(req: Request, ino: number, size: number, offset: number, info: Deno.PointerValue): number {
+  #read(
+    req: FuseRequest,
+    ino: number,
+    size: number,
+    offset: number,
+    info: Deno.PointerValue,
+  ): number {
     let content = this.#files.get(handleOf(info));
     if (content === undefined) {
       const node = this.#tree.node(ino);
@@ -604,7 +611,7 @@ class Mount implements StatusFs {
     return this.#fuse.fuse_reply_buf(req, part, BigInt(part.length));
   }
 
-  #opendir(req: Request, ino: number): number {
+  #opendir(req: FuseRequest, ino: number): number {
     this.#fresh();
     const entries = this.#tree.entries(ino);
     if (entries === undefined) {
@@ -618,7 +625,7 @@ class Mount implements StatusFs {
     return failed;
   }
 
-  #readdir(req: Request, size: number, offset: number, info: Deno.PointerValue): number {
+  #readdir(req: FuseRequest, size: number, offset: number, info: Deno.PointerValue): number {
     const entries = this.#listings.get(handleOf(info));
     if (entries === undefined) return this.#fuse.fuse_reply_err(req, EIO);
     if (this.#listing.length < size) this.#listing = bytes(size);
