@@ -16,6 +16,7 @@ import {
   startFloorServer,
 } from "./bench/processes.ts";
 import { drainWaiters, type HeldLevel, measureHeld } from "./bench/scale.ts";
+import { pairsWhileWatched } from "./bench/status_watch.ts";
 import { median, quantile } from "./bench/stats.ts";
 import { type Figure, formatTable, ratioFigure } from "./bench/table.ts";
 
@@ -28,6 +29,8 @@ const DAEMON_STARTS = quick ? 5 : 15;
 const HAND_OFFS = quick ? 500 : 3000;
 const HELD_LEVELS = quick ? [1000, 2000, 4000] : [5000, 10000, 19000];
 const WAITERS = quick ? 500 : 1000;
+// Rounds of lock traffic with and without a status watcher, in alternating order.
+const WATCH_ROUNDS = quick ? 4 : 6;
 
 const dir = Deno.makeTempDirSync({ prefix: "flombench" });
 const figures: Figure[] = [];
@@ -73,6 +76,24 @@ try {
         );
       }
     }
+  }
+
+  progress("lock pairs while flom --status --watch 100 runs");
+  {
+    await using flom = await startDaemon(`${dir}/watchflom`);
+    const load = LOADS.find((load) => load.clients === 64)!;
+    const rates = await pairsWhileWatched(flom, load, {
+      pairs: PAIRS,
+      rounds: WATCH_ROUNDS,
+    });
+    figures.push({
+      name: `lock pairs/s while \`flom --status --watch 100\` runs, ${load.label}`,
+      flom: rates.watched,
+      floor: rates.alone,
+      unit: "pairs/s",
+      target: "≥ 0.9× without",
+      met: rates.watched >= 0.9 * rates.alone,
+    });
   }
 
   progress("CLI wall time");

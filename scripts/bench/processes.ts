@@ -6,7 +6,14 @@ import { DAEMON_LAUNCH_ENV } from "../../src/daemon/launch_contract.ts";
 import { defaultSettings } from "../../src/config/settings.ts";
 
 export const ROOT = decodeURIComponent(new URL("../..", import.meta.url).pathname);
-const DENO_RUN = ["run", "--allow-all", "--no-prompt", "--quiet", `--config=${ROOT}deno.json`];
+/** The `deno run` flags of every process a benchmark starts. */
+export const DENO_RUN = [
+  "run",
+  "--allow-all",
+  "--no-prompt",
+  "--quiet",
+  `--config=${ROOT}deno.json`,
+];
 
 // /proc/PID/stat counts CPU time in clock ticks of 10 ms (USER_HZ is 100 on Linux).
 const TICK_MS = 10;
