@@ -1,12 +1,14 @@
 /**
  * End-to-end tests of `--metrics ADDRESS:PORT`: a daemon's counters and gauges scraped over HTTP
  * and parsed while locks are held, waited for, refused and abandoned; `GET /status` against
- * `flom --status --json`; where a daemon listens (only there, and nowhere without the option);
- * the HTTP server gone on every exit path; a port that cannot be bound at start.
+ * `flom --status --json` (a TLS daemon's status only over TLS); where a daemon listens (only there,
+ * and nowhere without the option); the HTTP server gone on every exit path; a port that cannot be
+ * bound at start.
  */
 import assert from "node:assert/strict";
 import type { StatusSnapshot } from "../src/status/snapshot.ts";
 import { enqueue, freePort, hold, release, runsWith, TestDir, waitUntil } from "./harness.ts";
+import { transportTest } from "./transports.ts";
 
 /** The samples of a Prometheus text: `name{labels}` → value. */
 function parseSamples(text: string): Map<string, number> {
@@ -168,6 +170,22 @@ Deno.test("flom --metrics: GET /status answers the JSON of flom --status --json"
   await release(holder);
   assert.equal((await waiter.result()).code, 0);
 });
+
+transportTest(
+  "flom --metrics: a TLS daemon serves its metrics, but its status only over TLS",
+  async (dir) => {
+    const address = `127.0.0.1:${freePort("127.0.0.1")}`;
+    const start = await dir.run([...dir.endpoint, "-d", "-1", "--metrics", address, "--", "true"]);
+    assert.equal(start.code, 0, start.stderr);
+    assert.equal((await scrape(address)).get("flom_lock_grants_total"), 1);
+    const response = await fetch(`http://${address}/status`);
+    assert.equal(response.status, 404);
+    assert.match(await response.text(), /only over TLS/);
+    const overTls = await dir.run([...dir.endpoint, "--status", "--json"]);
+    assert.equal(overTls.code, 0, overTls.stderr);
+  },
+  ["tls"],
+);
 
 Deno.test("flom --metrics: a daemon listens for HTTP only where told, and nowhere without it", async () => {
   await using plain = new TestDir();

@@ -79,7 +79,7 @@ export async function runDaemon(
   });
   await using metricsServer = settings.metricsAddress === undefined
     ? undefined
-    : await serveMetricsOf(settings.metricsAddress, server, { tracer, syslog, report });
+    : await serveMetricsOf(settings, server, { tracer, syslog, report });
   if (settings.metricsAddress !== undefined && metricsServer === undefined) return 1;
   using _signals = stopOnSignals(server);
   tracer.trace(TraceModule.DAEMON, "FLoM daemon is ready to serve incoming requests");
@@ -156,17 +156,18 @@ async function answerDiscovery(
 }
 
 /**
- * Serves the daemon's metrics and status over HTTP on `address` until disposed; undefined when it
- * cannot listen there, which has been reported.
+ * Serves the daemon's metrics, and its status unless it uses TLS, over HTTP on the metrics
+ * address until disposed; undefined when it cannot listen there, which has been reported.
  */
 async function serveMetricsOf(
-  address: string,
+  settings: Settings,
   server: DaemonServer,
   { tracer, report }: StartLog,
 ): Promise<AsyncDisposable | undefined> {
+  const address = settings.metricsAddress!;
   const { serveMetrics } = await import("./metrics_server.ts");
   try {
-    const http = serveMetrics(address, server);
+    const http = serveMetrics(address, server, { status: tlsFilesOf(settings) === undefined });
     tracer.trace(TraceModule.DAEMON, `serving metrics on http://${address}/metrics`);
     return http;
   } catch (error) {
