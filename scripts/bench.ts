@@ -29,8 +29,10 @@ const DAEMON_STARTS = quick ? 5 : 15;
 const HAND_OFFS = quick ? 500 : 3000;
 const HELD_LEVELS = quick ? [1000, 2000, 4000] : [5000, 10000, 19000];
 const WAITERS = quick ? 500 : 1000;
-// Rounds of lock traffic with and without a status watcher, in alternating order.
+// Rounds of lock traffic with and without a status watcher, in alternating order, each long
+// enough for several of the watcher's redraws.
 const WATCH_ROUNDS = quick ? 4 : 6;
+const WATCH_PAIRS = quick ? 10000 : PAIRS;
 
 const dir = Deno.makeTempDirSync({ prefix: "flombench" });
 const figures: Figure[] = [];
@@ -83,7 +85,7 @@ try {
     await using flom = await startDaemon(`${dir}/watchflom`);
     const load = LOADS.find((load) => load.clients === 64)!;
     const rates = await pairsWhileWatched(flom, load, {
-      pairs: PAIRS,
+      pairs: WATCH_PAIRS,
       rounds: WATCH_ROUNDS,
     });
     figures.push({
