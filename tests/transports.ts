@@ -1,6 +1,6 @@
 /**
  * The transports an end-to-end lock test runs over, as one parameterised suite (the shape of the
- * Deno redis driver's tests/commands_test.ts): the same test body registered once per transport,
+ * Deno redis driver's test suite): the same test body registered once per transport,
  * each run with a TestDir whose `endpoint` leads its flom processes to a daemon
  *
  * - `unix`: on the test's own UNIX socket (`-s`);
