@@ -7,6 +7,7 @@ function dumpValue(settings: Settings, entry: SettingKey): string {
   switch (entry.type) {
     case "string":
     case "path":
+    case "directory":
       return `'${settings[entry.field] ?? ""}'`;
     case "integer":
     case "lockMode":

@@ -17,7 +17,6 @@ import type { Tracer } from "../trace/trace.ts";
 import { openTracer } from "../trace/trace_file.ts";
 import { EXIT } from "./exit_status.ts";
 import { type CommandLine, parseCommandLine, UsageError } from "./options.ts";
-import { unsupportedFeature } from "./unsupported.ts";
 
 /** Where the CLI writes; injected by tests of `run`. */
 export interface Console {
@@ -88,11 +87,6 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
     if (loaded.settings.verbose) {
       const { formatSettingsDump } = await import("./dump.ts");
       console.out(formatSettingsDump(loaded.settings));
-    }
-    const unsupported = unsupportedFeature(loaded.settings, cli);
-    if (unsupported !== undefined) {
-      console.err(`${unsupported}\n`);
-      return EXIT.GENERIC_ERROR;
     }
     const checked = await checkSettings(loaded.settings, async () => (await accountOnce()).login);
     privateSocket = checked.privateSocket;

@@ -1,4 +1,5 @@
 import { errorMessage } from "../errors.ts";
+import { RC, strerror } from "../protocol/return_codes.ts";
 import { SETTING_KEYS } from "./setting_keys.ts";
 import { ConfigError, defaultSettings, type Settings } from "./settings.ts";
 import { hasIpv6Address } from "../transport/network_interface.ts";
@@ -61,19 +62,30 @@ function readConfigText(path: string, required: boolean): string | undefined {
 }
 
 /**
- * Replaces the file settings (the TLS files) by their absolute paths, resolved against the
- * current directory, as the original stores them, so that a daemon (whose directory is `/`)
- * finds them too. Throws {@link ConfigError} for a file that does not exist.
+ * Replaces the file settings (the TLS files, the status file system's mount point) by their
+ * absolute paths, resolved against the current directory, as the original stores them, so that a
+ * daemon (whose directory is `/`) finds them too. Throws {@link ConfigError} for a file that does
+ * not exist, and for a mount point that is no directory this user can open (the original's two
+ * lines).
  */
 export async function resolvePaths(settings: Settings): Promise<void> {
   for (const entry of SETTING_KEYS) {
-    if (entry.type !== "path") continue;
+    if (entry.type !== "path" && entry.type !== "directory") continue;
     const value = settings[entry.field];
     if (value === undefined) continue;
     try {
       settings[entry.field] = await Deno.realPath(value);
+      if (entry.type === "directory") {
+        // What opendir() checks: a directory, and the right to list it.
+        for await (const _ of Deno.readDir(settings[entry.field]!)) break;
+      }
     } catch {
-      throw new ConfigError(`${entry.option.long}: '${value}' is not a valid value`);
+      throw new ConfigError(
+        entry.type === "directory"
+          ? `${entry.option.long}: '${value}' is an invalid value\n` +
+            `flom_client_connect: ret_cod=${RC.OPENDIR_ERROR} (${strerror(RC.OPENDIR_ERROR)})`
+          : `${entry.option.long}: '${value}' is not a valid value`,
+      );
     }
   }
 }

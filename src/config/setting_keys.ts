@@ -66,7 +66,7 @@ export type SettingKey =
   & KeyBase
   & (
     | {
-      readonly type: "string" | "path";
+      readonly type: "string" | "path" | "directory";
       readonly field: StringField;
       /** Throws `RangeError` with the complete message when the text is refused. */
       readonly validate?: (text: string, option: string) => void;
@@ -283,7 +283,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     field: "mountPointVfs",
     group: "Daemon",
     key: "MountPointVFS",
-    type: "string",
+    type: "directory",
     option: {
       short: "m",
       long: "mount-point-vfs",
@@ -460,7 +460,8 @@ export function settingValue(
   const refused = () => invalidValue(entry.option.long, displayInput(input));
   switch (entry.type) {
     case "string":
-    case "path": {
+    case "path":
+    case "directory": {
       if (typeof input !== "string" && !Number.isInteger(input)) throw refused();
       const text = String(input);
       entry.validate?.(text, entry.option.long);

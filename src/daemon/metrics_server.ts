@@ -10,7 +10,7 @@ import type { StatusSnapshot } from "../status/snapshot.ts";
 /** What the HTTP server shows: the daemon server. */
 export interface MetricsSource {
   metricsText(): Promise<string>;
-  statusSnapshot(): Promise<StatusSnapshot>;
+  statusSnapshot(): StatusSnapshot;
 }
 
 /** What the HTTP server offers besides the metrics. */
@@ -75,7 +75,7 @@ async function answer(
     }
     if (pathname === "/status") {
       // The text `flom --status --json` prints (src/cli/status.ts).
-      return new Response(`${JSON.stringify(await source.statusSnapshot(), null, 2)}\n`, {
+      return new Response(`${JSON.stringify(source.statusSnapshot(), null, 2)}\n`, {
         headers: { "content-type": "application/json" },
       });
     }

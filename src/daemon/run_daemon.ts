@@ -81,6 +81,10 @@ export async function runDaemon(
     ? undefined
     : await serveMetricsOf(settings, server, { tracer, syslog, report });
   if (settings.metricsAddress !== undefined && metricsServer === undefined) return 1;
+  await using _statusFs = settings.mountPointVfs === undefined
+    ? undefined
+    : await mountStatusFsOf(settings.mountPointVfs, server, { tracer, syslog, report });
+  if (settings.mountPointVfs !== undefined && _statusFs === undefined) return 1;
   using _signals = stopOnSignals(server);
   tracer.trace(TraceModule.DAEMON, "FLoM daemon is ready to serve incoming requests");
   syslog.log(Severity.NOTICE, "FLM003N FLoM daemon is ready to serve incoming requests");
@@ -173,6 +177,41 @@ async function serveMetricsOf(
   } catch (error) {
     const message = `cannot serve metrics on ${address}: ${errorMessage(error)}`;
     tracer.trace(TraceModule.DAEMON, message);
+    report({ rc: RC.DAEMON_NOT_STARTED, message });
+    return undefined;
+  }
+}
+
+/**
+ * Mounts the `-m` status file system on `dir`, showing the server's status, until disposed (on
+ * every way out of the daemon: idle exit, -x, -X, a stop signal); undefined when it cannot be
+ * mounted, which has been reported. Only daemons started with `-m` load FUSE.
+ */
+async function mountStatusFsOf(
+  dir: string,
+  server: DaemonServer,
+  { tracer, syslog, report }: StartLog,
+): Promise<AsyncDisposable | undefined> {
+  const { mountStatusFs } = await import("../vfs/fuse.ts");
+  syslog.log(Severity.INFO, `FLM022I mounting FUSE file system '${dir}'`);
+  try {
+    const statusFs = await mountStatusFs(dir, () => server.statusSnapshot(), {
+      onError: (error) =>
+        tracer.trace(TraceModule.DAEMON, `status file system: ${errorMessage(error)}`),
+    });
+    tracer.trace(TraceModule.DAEMON, `status file system mounted on ${dir}`);
+    return {
+      async [Symbol.asyncDispose]() {
+        syslog.log(
+          Severity.INFO,
+          `FLM023I unmounting FUSE file system with command 'fuse_session_unmount(${dir})'`,
+        );
+        await statusFs.close();
+      },
+    };
+  } catch (error) {
+    const message = errorMessage(error);
+    tracer.trace(TraceModule.DAEMON, `cannot mount the status file system: ${message}`);
     report({ rc: RC.DAEMON_NOT_STARTED, message });
     return undefined;
   }

@@ -15,7 +15,8 @@ import type { StreamConn, StreamListener } from "../transport/stream_conn.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import { NO_SYSLOG, Severity, type SyslogWriter } from "../trace/syslog.ts";
 import { Alarm } from "./alarm.ts";
-import type { ConnectionInfo } from "../status/build_snapshot.ts";
+// Status views are rare, but the status file system asks for snapshots synchronously.
+import { buildSnapshot, type ConnectionInfo } from "../status/build_snapshot.ts";
 import type { StatusSnapshot } from "../status/snapshot.ts";
 import { encodeUtf8 } from "../protocol/binary_string.ts";
 import { ProtocolError } from "../errors.ts";
@@ -412,9 +413,7 @@ export class DaemonServer implements AsyncDisposable {
   }
 
   /** The status document of this instant, taken in one step. */
-  async statusSnapshot(): Promise<StatusSnapshot> {
-    // Loaded by the daemons that are asked: it is not on the start-up path.
-    const { buildSnapshot } = await import("../status/build_snapshot.ts");
+  statusSnapshot(): StatusSnapshot {
     return buildSnapshot(
       this.#table.snapshot(),
       (conn) => this.#connections.get(conn)?.info(),
@@ -426,10 +425,11 @@ export class DaemonServer implements AsyncDisposable {
    * The metrics text of this instant (Prometheus text format), with the per-kind gauges of
    * {@link statusSnapshot}. Only for a daemon made with `metrics`.
    */
+  // deno-lint-ignore require-await
   async metricsText(): Promise<string> {
     if (this.#metrics === undefined) throw new Error("Cannot show metrics: none are counted");
     return this.#metrics.exposition({
-      snapshot: await this.statusSnapshot(),
+      snapshot: this.statusSnapshot(),
       openConnections: this.#connections.size,
       uptimeSeconds: (this.#now() - this.#startedAt) / 1000,
     });
@@ -442,7 +442,7 @@ export class DaemonServer implements AsyncDisposable {
    */
   async #sendStatus(stream: MessageStream, request: StatusRequest): Promise<void> {
     if (request.format === "json") {
-      const body = encodeUtf8(JSON.stringify(await this.statusSnapshot()));
+      const body = encodeUtf8(JSON.stringify(this.statusSnapshot()));
       const header = encodeMessage({ kind: "statusAnswer", bytes: body.length });
       await stream.writeBytes(header);
       await stream.writeBytes(body);
