@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { toBinaryString } from "../src/protocol/binary_string.ts";
 import type { StatusSnapshot } from "../src/status/snapshot.ts";
 import { enqueue, hold, release, TestDir } from "./harness.ts";
+import { transportTest } from "./transports.ts";
 import { WireClient } from "./wire_client.ts";
 
 async function statusJson(dir: TestDir, extra: string[] = []): Promise<StatusSnapshot> {
@@ -22,6 +23,7 @@ Deno.test("flom --status shows holders, waiters in queue order and idle resource
   const set = await hold(dir, ["-r", "red.green"]);
   const sequence = await hold(dir, ["-r", "_s_seq[3]"]);
   const tree = await hold(dir, ["-r", "/a/b"]);
+  const stamp = await hold(dir, ["-r", "_t_%Y%m%d%H%M%S[1]"]);
   const first = await enqueue(dir, ["-r", "backup", "--", "true"]);
   const second = await enqueue(dir, ["-r", "backup", "-l", "PW", "--", "true"]);
   const idle = await dir.run([...dir.endpoint, "-r", "spare", "-i", "60000", "--", "true"]);
@@ -44,6 +46,8 @@ Deno.test("flom --status shows holders, waiters in queue order and idle resource
   assert.deepEqual(byName.get("pool[5]")!.holders.map(({ quantity }) => quantity), [2]);
   assert.deepEqual(byName.get("red.green")!.holders.map(({ element }) => element), ["red"]);
   assert.deepEqual(byName.get("_s_seq[3]")!.holders.map(({ element }) => element), ["1"]);
+  const [granted] = byName.get("_t_%Y%m%d%H%M%S[1]")!.holders;
+  assert.match(granted!.element!, /^\d{14}$/);
   const root = byName.get("/a")!;
   assert.deepEqual([root.kind, root.holders.map(({ name }) => name)], ["hierarchical", ["/a/b"]]);
   const spare = byName.get("spare")!;
@@ -53,7 +57,7 @@ Deno.test("flom --status shows holders, waiters in queue order and idle resource
   const table = await dir.run([...dir.endpoint, "--status"]);
   assert.equal(table.code, 0, table.stderr);
   const lines = table.stdout.split("\n");
-  assert.match(lines[0]!, /^flom daemon pid \d+, up \S+, 6 resources$/);
+  assert.match(lines[0]!, /^flom daemon pid \d+, up \S+, 7 resources$/);
   assert.match(lines[1]!, /^RESOURCE +KIND +STATE +CLIENT +REQUEST +ELEMENT +FOR$/);
   assert.ok(lines.some((line) => /^backup +simple +held +pid \d+: sh +PR +\d+\.\ds$/.test(line)));
   assert.ok(lines.some((line) => /^backup +simple +waiting #1 +pid \d+: true +EX +\d/.test(line)));
@@ -64,7 +68,7 @@ Deno.test("flom --status shows holders, waiters in queue order and idle resource
   assert.ok(lines.some((line) => /^spare +simple +idle +forgotten in \d/.test(line)));
   assert.ok(!table.stdout.includes("\x1b["), "no colour in a pipe");
 
-  for (const process of [holder, pool, set, sequence, tree]) await release(process);
+  for (const process of [holder, pool, set, sequence, tree, stamp]) await release(process);
   assert.equal((await first.result()).code, 0);
   assert.equal((await second.result()).code, 0);
 });
@@ -175,7 +179,9 @@ Deno.test("flom --status against a daemon that closes the connection says it has
   assert.equal(result.stdout, "");
   assert.equal(
     result.stderr,
-    "this daemon does not offer a status view (FLoM 1.7.2 or older?)\n",
+    "this daemon does not offer a status view (FLoM 1.7.2 or older?)\n" +
+      "flom: a daemon that uses TLS closes a plain connection the same way: it may need " +
+      "--tls-certificate, --tls-private-key and --tls-ca-certificate\n",
   );
   assert.match(
     await original,
@@ -216,4 +222,27 @@ Deno.test("flom --status shows 10,000 resources", async () => {
   const table = await dir.run([...dir.endpoint, "--status"]);
   assert.equal(table.stdout.split("\n").length, 10_001 + 3);
   await release(holder);
+});
+
+transportTest("flom --status names each holder and waiter by its peer", async (dir) => {
+  const holder = await hold(dir, ["-d", "-1", "-r", "backup"]);
+  const waiter = await enqueue(dir, ["-r", "backup", "--", "true"]);
+  const snapshot = await statusJson(dir);
+  const [backup] = snapshot.resources;
+  const [held] = backup!.holders;
+  const [waiting] = backup!.waiters;
+  assert.deepEqual([held!.pid, held!.program, waiting!.pid], [
+    holder.child.pid,
+    "sh",
+    waiter.child.pid,
+  ]);
+  if (dir.endpoint.includes("-a")) {
+    // Over TCP: the client's address and its host name.
+    assert.match(held!.peer, /^127\.0\.0\.1\/\d+$/);
+    assert.equal(held!.host, Deno.hostname());
+  } else {
+    assert.deepEqual([held!.peer, held!.host], ["local", undefined]);
+  }
+  await release(holder);
+  assert.equal((await waiter.result()).code, 0);
 });

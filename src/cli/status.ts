@@ -104,11 +104,15 @@ async function watch(
   }
 }
 
+const TLS_HINT = "a daemon that uses TLS closes a plain connection the same way: it may need " +
+  "--tls-certificate, --tls-private-key and --tls-ca-certificate";
+
 /** The lines that say why there is no status. */
 function failureText(error: unknown): string {
-  if (error instanceof NoStatusViewError || error instanceof SocketOwnerError) {
-    return `${error.message}\n`;
+  if (error instanceof NoStatusViewError) {
+    return `${error.message}\n` + (error.plain ? `flom: ${TLS_HINT}\n` : "");
   }
+  if (error instanceof SocketOwnerError) return `${error.message}\n`;
   if (error instanceof ClientError) {
     return `flom --status: ret_cod=${error.rc} (${strerror(error.rc)})\n` +
       (error.explanation === undefined ? "" : `flom: ${error.explanation}\n`);

@@ -13,9 +13,15 @@ import { startTimer } from "../transport/timer.ts";
 /** The daemon closed the connection without an answer: it has no status view. */
 export class NoStatusViewError extends Error {
   override name = "NoStatusViewError";
+  /**
+   * The connection was plain: a daemon that uses TLS hangs up on it too, so the user may have
+   * left out the TLS options.
+   */
+  readonly plain: boolean;
 
-  constructor() {
+  constructor(plain: boolean) {
     super("this daemon does not offer a status view (FLoM 1.7.2 or older?)");
+    this.plain = plain;
   }
 }
 
@@ -32,7 +38,7 @@ export async function requestStatus(conn: StreamConn, peerId: string): Promise<S
   try {
     await writeAll(conn, encodeMessage({ kind: "status", peerId, format: "json" }));
     const bytes = await readToEnd(conn);
-    if (bytes.length === 0) throw new NoStatusViewError();
+    if (bytes.length === 0) throw new NoStatusViewError(conn.peerCommonName === undefined);
     const end = indexOf(bytes, END_OF_HEADER);
     if (end < 0) throw new ClientError(RC.PROTOCOL_ERROR, "the status answer has no header");
     const header = decodeMessage(bytes.subarray(0, end + END_OF_HEADER.length));
