@@ -149,10 +149,13 @@ Deno.test("flom -v prints the version with the licence and exits 0", async () =>
     assert.equal(result.code, 0);
     assert.equal(result.stderr, "");
     const lines = result.stdout.split("\n");
-    assert.equal(lines[0], "FLoM: Free Lock Manager");
-    assert.equal(lines[1], "Copyright (c) 2013-2024, Christian Ferrari; all rights reserved.");
-    assert.equal(lines[2], "License: GPL (GNU Public License) version 2");
+    assert.equal(lines[0], "flom for Deno: Free Lock Manager");
+    assert.equal(lines[1], "Copyright (c) 2026, the flom for Deno authors");
+    assert.match(lines[2]!, /^License: GPL-2\.0-or-later /);
     assert.match(lines[3]!, /^Package name: flom; package version: \d+\.\d+\.\d+/);
+    assert.ok(
+      lines.some((line) => /re-implementation of FLoM 1\.7\.2 by Christian Ferrari/.test(line)),
+    );
     assert.ok(result.stdout.endsWith("\n"));
   }
 });

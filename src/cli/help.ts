@@ -80,16 +80,16 @@ export function helpText(): string {
 }
 
 /**
- * The `--version` text: the original's, with `version` as the package version and a line saying
- * that this is the Deno re-implementation.
+ * The `--version` text: this project, its copyright holders and licence, its version (in the
+ * original's "Package name" line, which scripts read), and the original it re-implements.
  */
 export function versionText(version: string): string {
-  return "FLoM: Free Lock Manager\n" +
-    "Copyright (c) 2013-2024, Christian Ferrari; all rights reserved.\n" +
-    "License: GPL (GNU Public License) version 2\n" +
+  return "flom for Deno: Free Lock Manager\n" +
+    "Copyright (c) 2026, the flom for Deno authors\n" +
+    "License: GPL-2.0-or-later (GNU General Public License, version 2 or any later version)\n" +
     `Package name: flom; package version: ${version}\n` +
-    "Deno/TypeScript re-implementation of FLoM 1.7.2 (same options, configuration and protocol)\n" +
+    "A re-implementation of FLoM 1.7.2 by Christian Ferrari, Copyright (c) 2013-2024:\n" +
+    "the same options, configuration, messages and protocol (https://github.com/tiian/flom)\n" +
     "TLS supported protocol(s): All TLS protocols\n" +
-    "Access https://github.com/tiian/flom for project community activities\n" +
-    "Documentation is available at http://www.tiian.org/flom/\n";
+    "This is free software: there is NO WARRANTY, to the extent permitted by law.\n";
 }

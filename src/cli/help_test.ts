@@ -75,13 +75,19 @@ Deno.test("helpText() lists every option once, in the original's order", () => {
   assert.deepEqual([...longs].sort(), OPTIONS.map((spec) => spec.long).sort());
 });
 
-Deno.test("versionText() credits the original and names this version", () => {
+Deno.test("versionText() names this project, its authors and licence, and credits the original", () => {
   const text = versionText("0.1.0");
   const lines = text.split("\n");
-  assert.equal(lines[0], "FLoM: Free Lock Manager");
-  assert.equal(lines[1], "Copyright (c) 2013-2024, Christian Ferrari; all rights reserved.");
-  assert.equal(lines[2], "License: GPL (GNU Public License) version 2");
-  assert.ok(lines.includes("Package name: flom; package version: 0.1.0"));
-  assert.ok(lines.some((line) => line.includes("re-implementation")));
-  assert.ok(text.endsWith("Documentation is available at http://www.tiian.org/flom/\n"));
+  assert.equal(lines[0], "flom for Deno: Free Lock Manager");
+  assert.equal(lines[1], "Copyright (c) 2026, the flom for Deno authors");
+  assert.equal(
+    lines[2],
+    "License: GPL-2.0-or-later (GNU General Public License, version 2 or any later version)",
+  );
+  assert.equal(lines[3], "Package name: flom; package version: 0.1.0");
+  assert.ok(
+    lines.some((line) => line.includes("re-implementation of FLoM 1.7.2 by Christian Ferrari")),
+  );
+  assert.ok(!text.includes("all rights reserved"));
+  assert.ok(text.endsWith("\n"));
 });
