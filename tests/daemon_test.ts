@@ -18,6 +18,7 @@ import { toBinaryString } from "../src/protocol/binary_string.ts";
 import { readUniqueId } from "../src/transport/unique_id.ts";
 import {
   exists,
+  flomCommandLine,
   type FlomProcess,
   processesMentioning,
   ROOT,
@@ -426,17 +427,10 @@ Deno.test("a second daemon started on a live daemon's socket refuses to start an
     Deno.readTextFileSync(`/proc/${daemon}/environ`),
   )?.[1];
   assert(launch !== undefined, "the daemon's launch environment");
-  const second = new Deno.Command(Deno.execPath(), {
-    // The test directory in its arguments lets the fixture kill it if it did start.
-    args: [
-      "run",
-      "--allow-all",
-      "--no-prompt",
-      "--quiet",
-      `--config=${ROOT}deno.json`,
-      `${ROOT}main.ts`,
-      dir.path,
-    ],
+  // The test directory in its arguments lets the fixture kill it if it did start.
+  const [program, ...args] = flomCommandLine([dir.path]);
+  const second = new Deno.Command(program!, {
+    args,
     cwd: "/",
     env: { FLOM_DAEMON_LAUNCH: launch },
     stdin: "null",

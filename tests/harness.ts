@@ -1,7 +1,8 @@
 /**
  * End-to-end test fixtures: the CLI as a real process (`deno run main.ts`, as scripts/flom
- * does), a private temporary directory per test, and cleanup of every daemon a test started,
- * found by the test's unique socket path in its command line and stopped by PID.
+ * does, or the executable named by FLOM_BIN), a private temporary directory per test, and
+ * cleanup of every daemon a test started, found by the test's unique socket path in its command
+ * line and stopped by PID.
  */
 
 import { deepStrictEqual } from "node:assert/strict";
@@ -13,9 +14,33 @@ const DENO_FLAGS = ["run", "--allow-all", "--no-prompt", "--quiet", `--config=${
 // How long waitFor() waits for an expected output before failing the test.
 const WAIT_LIMIT_MS = 20000;
 
-/** The command line of a flom run with `args`, as TestDir's run() and spawn() start it. */
+/**
+ * The flom executable under test when FLOM_BIN names one (a compiled binary, a package's
+ * /usr/bin/flom, or any wrapper), as an absolute path; undefined when the tests run the sources.
+ */
+export const FLOM_BIN: string | undefined = flomBin(Deno.env.get("FLOM_BIN"));
+
+function flomBin(bin: string | undefined): string | undefined {
+  if (bin === undefined || bin === "") return undefined;
+  return bin.startsWith("/") ? bin : `${Deno.cwd()}/${bin}`;
+}
+
+/**
+ * The command line of a flom run with `args`: FLOM_BIN's executable, or `deno run main.ts` with
+ * the flags of scripts/flom. Every end-to-end test starts flom through it.
+ */
 export function flomCommandLine(args: string[]): string[] {
-  return [Deno.execPath(), ...DENO_FLAGS, MAIN, ...args];
+  return FLOM_BIN === undefined
+    ? [Deno.execPath(), ...DENO_FLAGS, MAIN, ...args]
+    : [FLOM_BIN, ...args];
+}
+
+/** One executable that runs flom (for PATH): FLOM_BIN's, or scripts/flom. */
+export const FLOM_EXECUTABLE: string = FLOM_BIN ?? `${ROOT}scripts/flom`;
+
+/** A command line as one `sh -c` word list: each word single-quoted. */
+export function shellWords(words: string[]): string {
+  return words.map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
 }
 
 /** The result of a finished flom run. */
@@ -63,8 +88,9 @@ export class TestDir implements AsyncDisposable {
   /** Runs flom to completion. */
   async run(args: string[], options: FlomOptions = {}): Promise<FlomResult> {
     refuseMulticast(args);
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [...DENO_FLAGS, MAIN, ...args],
+    const [program, ...programArgs] = flomCommandLine(args);
+    const output = await new Deno.Command(program!, {
+      args: programArgs,
       env: this.env(options.env),
       cwd: options.cwd ?? this.path,
       stdin: "null",
@@ -82,8 +108,9 @@ export class TestDir implements AsyncDisposable {
   /** Starts flom in the background. */
   spawn(args: string[], options: FlomOptions = {}): FlomProcess {
     refuseMulticast(args);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [...DENO_FLAGS, MAIN, ...args],
+    const [program, ...programArgs] = flomCommandLine(args);
+    const child = new Deno.Command(program!, {
+      args: programArgs,
       env: this.env(options.env),
       cwd: options.cwd ?? this.path,
       stdin: options.stdin ? "piped" : "null",

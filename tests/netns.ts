@@ -7,8 +7,9 @@
  * points at the namespace's own loopback, where nothing listens: even a failing name lookup stays
  * inside.
  *
- * flom runs in a namespace as `ip netns exec NS deno run ... main.ts -c <marker> ARGS`, where the
- * marker is an empty configuration file in the test's NetDir: the daemons a flom starts show the
+ * flom runs in a namespace as `ip netns exec NS deno run ... main.ts -c <marker> ARGS` (or with
+ * FLOM_BIN's executable instead of `deno run ... main.ts`: tests/harness.ts), where the marker is
+ * an empty configuration file in the test's NetDir: the daemons a flom starts show the
  * same arguments, so a test finds (and stops by PID) exactly its own daemons. Disposing of the
  * TwoHosts kills whatever still runs in either namespace and deletes both.
  *
@@ -17,17 +18,14 @@
  */
 
 import {
+  flomCommandLine,
   type FlomOptions,
   FlomProcess,
   type FlomResult,
   processesMentioning,
-  ROOT,
   TestDir,
   waitUntil,
 } from "./harness.ts";
-
-const MAIN = `${ROOT}main.ts`;
-const DENO_FLAGS = ["run", "--allow-all", "--no-prompt", "--quiet", `--config=${ROOT}deno.json`];
 
 /** The two hosts of the use case. */
 export type Host = "mojan" | "presanella";
@@ -223,7 +221,7 @@ export class TwoHosts implements AsyncDisposable {
 
   #flom(host: Host, args: string[], options: HostOptions): Deno.Command {
     const dir = options.dir ?? this.home;
-    const argv = [Deno.execPath(), ...DENO_FLAGS, MAIN, ...dir.marked(args)];
+    const argv = flomCommandLine(dir.marked(args));
     return this.#command(host, argv, options, dir);
   }
 

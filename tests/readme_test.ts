@@ -8,7 +8,7 @@
  */
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { userInfo } from "node:os";
-import { exists, ROOT, runsWith, waitUntil } from "./harness.ts";
+import { exists, FLOM_EXECUTABLE, ROOT, runsWith, waitUntil } from "./harness.ts";
 
 interface Example {
   language: "sh" | "ts";
@@ -104,10 +104,10 @@ for (const example of examples.filter(({ language }) => language === "ts")) {
   });
 }
 
-/** HOME in `dir` and `flom` on PATH (a link to scripts/flom in `dir/bin`). */
+/** HOME in `dir` and `flom` on PATH (a link to FLOM_EXECUTABLE in `dir/bin`). */
 function privateEnvironment(dir: string): Record<string, string> {
   Deno.mkdirSync(`${dir}/bin`);
-  Deno.symlinkSync(`${ROOT}scripts/flom`, `${dir}/bin/flom`);
+  Deno.symlinkSync(FLOM_EXECUTABLE, `${dir}/bin/flom`);
   return { HOME: dir, PATH: `${dir}/bin:${Deno.env.get("PATH") ?? ""}`, NO_COLOR: "1" };
 }
 

@@ -4,7 +4,7 @@
  * datagram socket of the test. The host's /dev is never touched.
  */
 import assert from "node:assert/strict";
-import { ROOT, runsWith, TestDir } from "./harness.ts";
+import { flomCommandLine, runsWith, shellWords, TestDir } from "./harness.ts";
 import { makeCertificates, OPENSSL, peer, UNIQUE_ID } from "./certificates.ts";
 
 function canUnshare(): boolean {
@@ -18,8 +18,7 @@ function canUnshare(): boolean {
 
 // Runs `flom ARGS` for each of `runs` inside one private mount namespace whose /dev/log is `log`.
 async function inPrivateDev(dir: TestDir, log: string, runs: string[][]): Promise<string> {
-  const flom =
-    `${Deno.execPath()} run --allow-all --no-prompt --quiet --config=${ROOT}deno.json ${ROOT}main.ts`;
+  const flom = shellWords(flomCommandLine([]));
   const script = [
     `mkdir ${dir.path}/olddev`,
     `mount --bind /dev ${dir.path}/olddev`,
