@@ -9,7 +9,7 @@ import type { StatusSnapshot } from "../status/snapshot.ts";
 
 /** What the HTTP server shows: the daemon server. */
 export interface MetricsSource {
-  metricsText(): Promise<string>;
+  metricsText(): string;
   statusSnapshot(): StatusSnapshot;
 }
 
@@ -57,15 +57,11 @@ export function serveMetrics(
   };
 }
 
-async function answer(
-  request: Request,
-  source: MetricsSource,
-  options: MetricsServerOptions,
-): Promise<Response> {
+function answer(request: Request, source: MetricsSource, options: MetricsServerOptions): Response {
   if (request.method === "GET") {
     const { pathname } = new URL(request.url);
     if (pathname === "/metrics") {
-      return new Response(await source.metricsText(), { headers: { "content-type": TEXT_FORMAT } });
+      return new Response(source.metricsText(), { headers: { "content-type": TEXT_FORMAT } });
     }
     if (pathname === "/status" && !options.status) {
       return new Response(

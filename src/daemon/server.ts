@@ -425,8 +425,7 @@ export class DaemonServer implements AsyncDisposable {
    * The metrics text of this instant (Prometheus text format), with the per-kind gauges of
    * {@link statusSnapshot}. Only for a daemon made with `metrics`.
    */
-  // deno-lint-ignore require-await
-  async metricsText(): Promise<string> {
+  metricsText(): string {
     if (this.#metrics === undefined) throw new Error("Cannot show metrics: none are counted");
     return this.#metrics.exposition({
       snapshot: this.statusSnapshot(),
