@@ -118,6 +118,8 @@ Deno.test("flom --help exits 0 and lists every option of the original, in its or
     "--json",
     "--watch",
     "--metrics",
+    "--foreground",
+    "--completions",
   ]);
 });
 

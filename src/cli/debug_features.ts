@@ -30,6 +30,9 @@ const FEATURES = new Map<string, Feature>([
   ["ipv6.multicast.client", ipv6MulticastClient],
 ]);
 
+/** The names `--debug-feature` knows (the man page and completions list them). */
+export const DEBUG_FEATURE_NAMES: readonly string[] = [...FEATURES.keys()];
+
 // Without `-a`, the server listens on every IPv4 address and the client connects to this
 // host, as the original's getaddrinfo(NULL, …) does.
 const SERVER_WILDCARD = "0.0.0.0";

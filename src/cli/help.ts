@@ -42,7 +42,14 @@ const HELP_ORDER: readonly string[] = [
 ];
 
 // flom's own options, in a section of their own after the original's.
-const FLOM_ORDER: readonly string[] = ["status", "json", "watch", "metrics"];
+const FLOM_ORDER: readonly string[] = [
+  "status",
+  "json",
+  "watch",
+  "metrics",
+  "foreground",
+  "completions",
+];
 
 // GLib starts descriptions at column 35 (two spaces of indent, names padded to 33).
 const NAME_WIDTH = 33;
@@ -56,6 +63,21 @@ function option(long: string): OptionSpec {
   const spec = OPTIONS.find((spec) => spec.long === long);
   if (spec === undefined) throw new Error(`Cannot write the help: no option '--${long}'`);
   return spec;
+}
+
+/**
+ * Every option in the order of the help, each with the section it is listed in: `help`,
+ * `original` (FLoM 1.7.2's) or `flom` (flom's own). The man page and completions follow it.
+ */
+export function optionsInHelpOrder(): {
+  spec: OptionSpec;
+  section: "help" | "original" | "flom";
+}[] {
+  return [
+    { spec: option("help"), section: "help" as const },
+    ...HELP_ORDER.map((long) => ({ spec: option(long), section: "original" as const })),
+    ...FLOM_ORDER.map((long) => ({ spec: option(long), section: "flom" as const })),
+  ];
 }
 
 /**

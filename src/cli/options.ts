@@ -45,6 +45,10 @@ export interface CommandLine {
   json: boolean;
   /** `--watch[=MS]`: redraw the status every MS milliseconds. */
   watch?: number;
+  /** `--foreground`: run a daemon in this process (for a service manager) instead of a command. */
+  foreground: boolean;
+  /** `--completions SHELL`: print the completion script for SHELL. */
+  completions?: CompletionShell;
   /** Warning lines to print on stderr (a negative quantity). */
   warnings: string[];
 }
@@ -57,8 +61,14 @@ type FlagAction =
   | "quiesceExit"
   | "immediateExit"
   | "status"
-  | "json";
-type ValueAction = "configFile" | "debugFeature" | "watch";
+  | "json"
+  | "foreground";
+type ValueAction = "configFile" | "debugFeature" | "watch" | "completions";
+
+/** The shells `--completions` writes a script for. */
+export const COMPLETION_SHELLS = ["bash", "zsh", "fish"] as const;
+/** One of {@link COMPLETION_SHELLS}. */
+export type CompletionShell = typeof COMPLETION_SHELLS[number];
 
 /** One command-line option: a setting of the table, or one of the command line's own fields. */
 export interface OptionSpec {
@@ -68,6 +78,11 @@ export interface OptionSpec {
   readonly long: string;
   /** The help line. */
   readonly help: string;
+  /**
+   * The name of its value in the man page and completions (`FILE`, `MS`, `yes|no`); none for a
+   * flag. `FILE`, `PATH`, `DIR`, `IFACE` and `ADDRESS` also say what a shell completes there.
+   */
+  readonly arg?: string;
   /** What the option sets. */
   readonly target: SettingKey | FlagAction | ValueAction;
 }
@@ -75,7 +90,13 @@ export interface OptionSpec {
 const ACTION_OPTIONS: readonly OptionSpec[] = [
   { short: "h", long: "help", help: "Show help options", target: "help" },
   { short: "v", long: "version", help: "Print package info and exit", target: "version" },
-  { short: "c", long: "config-file", help: "User configuration file name", target: "configFile" },
+  {
+    short: "c",
+    long: "config-file",
+    help: "User configuration file name",
+    arg: "FILE",
+    target: "configFile",
+  },
   {
     long: "signal-list",
     help: "Print the list of signals that can be ignored and exit",
@@ -97,6 +118,7 @@ const ACTION_OPTIONS: readonly OptionSpec[] = [
   {
     long: "debug-feature",
     help: "Debug execution, specify the debug feature to execute",
+    arg: "NAME",
     target: "debugFeature",
   },
   // flom's own options, after the original's in the help.
@@ -114,7 +136,20 @@ const ACTION_OPTIONS: readonly OptionSpec[] = [
     long: "watch",
     help:
       "With --status: redraw every MS milliseconds (--watch=MS, default 1000) until interrupted",
+    arg: "MS",
     target: "watch",
+  },
+  {
+    long: "foreground",
+    help:
+      "Run one daemon in this process, without detaching, logging to stderr, until SIGTERM (for systemd)",
+    target: "foreground",
+  },
+  {
+    long: "completions",
+    help: "Print the completion script of SHELL (bash, zsh, fish) and exit",
+    arg: "SHELL",
+    target: "completions",
   },
 ];
 
@@ -138,7 +173,8 @@ BY_LONG.set("help-all", HELP);
 
 function takesValue(spec: OptionSpec): boolean {
   if (typeof spec.target === "string") {
-    return spec.target === "configFile" || spec.target === "debugFeature";
+    return spec.target === "configFile" || spec.target === "debugFeature" ||
+      spec.target === "completions";
   }
   return spec.target.option.flag !== true;
 }
@@ -153,6 +189,16 @@ function watchInterval(value: string | undefined, shown: string): number {
     );
   }
   return Number(value);
+}
+
+function completionShell(value: string, shown: string): CompletionShell {
+  const shell = COMPLETION_SHELLS.find((shell) => shell === value);
+  if (shell === undefined) {
+    throw new UsageError(
+      `${shown}: '${value}' is not a shell flom completes: give ${COMPLETION_SHELLS.join(", ")}`,
+    );
+  }
+  return shell;
 }
 
 function usage(message: string): UsageError {
@@ -185,6 +231,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     immediateExit: false,
     status: false,
     json: false,
+    foreground: false,
     warnings: [],
   };
   const given = new Map<SettingKey, SettingInput>();
@@ -202,6 +249,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       given.set(target, optionInput(target, value, shown, given.get(target)));
     } else if (target === "configFile" || target === "debugFeature") {
       if (value !== undefined) line[target] = value;
+    } else if (target === "completions") {
+      line.completions = completionShell(value!, shown);
     } else if (target === "watch") {
       const next = attached ?? (/^[0-9]+$/.test(argv[index + 1] ?? "") ? argv[++index] : undefined);
       line.watch = watchInterval(next, shown);
@@ -245,7 +294,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (line.status && line.command.length > 0) {
     throw new UsageError(`--status runs no command: '${line.command[0]}' given`);
   }
-  if (line.version || line.signalList || line.uniqueId) return line;
+  if (line.foreground && line.command.length > 0) {
+    throw new UsageError(`--foreground runs a daemon, no command: '${line.command[0]}' given`);
+  }
+  if (line.version || line.signalList || line.uniqueId || line.completions) return line;
 
   for (const key of SETTING_KEYS) {
     const input = given.get(key);

@@ -30,8 +30,9 @@ const STANDARD_CONSOLE: Console = {
 };
 
 /**
- * The flom command: parses `argv`, loads the configuration, then shows help/version/lists, runs a
- * debug feature, requests a daemon shutdown, or locks the resource, runs the command and unlocks.
+ * The flom command: parses `argv`, loads the configuration, then shows help/version/lists or a
+ * completion script, runs a debug feature, requests a daemon shutdown, runs a daemon in this
+ * process (`--foreground`), or locks the resource, runs the command and unlocks.
  * Returns the exit status (docs/compatibility.md, "Exit statuses and messages"); never exits the
  * process itself.
  */
@@ -48,6 +49,11 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
   if (cli.help) {
     const { helpText } = await import("./help.ts");
     console.out(helpText());
+    return EXIT.OK;
+  }
+  if (cli.completions !== undefined) {
+    const { completionScript } = await import("./completions.ts");
+    console.out(completionScript(cli.completions));
     return EXIT.OK;
   }
   if (cli.version || cli.signalList) {
@@ -98,6 +104,11 @@ export async function run(argv: string[], console: Console = STANDARD_CONSOLE): 
     return EXIT.GENERIC_ERROR;
   }
 
+  if (cli.foreground) {
+    // Only a service's daemon loads the daemon into the CLI's process.
+    const { runForeground } = await import("../daemon/foreground.ts");
+    return await runForeground({ settings, privateSocket }, console.err);
+  }
   const tracer = openTracer({
     ...(settings.commandTraceFile === undefined ? {} : { file: settings.commandTraceFile }),
     append: settings.appendTraceFile,

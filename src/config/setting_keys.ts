@@ -40,6 +40,11 @@ export interface SettingOption {
   readonly long: string;
   /** The help line (the original's text). */
   readonly help: string;
+  /**
+   * The name of its value in the man page and completions (`FILE`, `MS`, `yes|no`); none for a
+   * flag. `FILE`, `PATH`, `DIR`, `IFACE` and `ADDRESS` also say what a shell completes there.
+   */
+  readonly arg?: string;
   /** Takes no value on the command line and means "yes" (`-V`); a yes/no in config files. */
   readonly flag?: true;
 }
@@ -128,6 +133,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     option: {
       short: "t",
       long: "daemon-trace-file",
+      arg: "FILE",
       help: "Specify daemon (background process) trace file name (absolute path required)",
     },
   },
@@ -139,6 +145,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     option: {
       short: "T",
       long: "command-trace-file",
+      arg: "FILE",
       help: "Specify command (foreground process) trace file name (absolute path required)",
     },
   },
@@ -149,6 +156,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     type: "yesno",
     option: {
       long: "append-trace-file",
+      arg: "yes|no",
       help:
         "Specify if the trace file(s) must be appended or truncated for every execution (accepted values 'yes', 'no')",
     },
@@ -169,6 +177,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     option: {
       short: "r",
       long: "resource-name",
+      arg: "NAME",
       help: "Specify the name of the resource to be locked",
     },
   },
@@ -180,6 +189,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     option: {
       short: "o",
       long: "resource-timeout",
+      arg: "MS",
       help: "Specify maximum wait time (milliseconds) if a resource is already locked",
     },
   },
@@ -192,6 +202,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     option: {
       short: "q",
       long: "resource-quantity",
+      arg: "N",
       help: "Specify how many numeric resources must be locked",
     },
   },
@@ -203,6 +214,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     option: {
       short: "l",
       long: "lock-mode",
+      arg: "MODE",
       help: "Resource lock mode ('NL', 'CR', 'CW', 'PR', 'PW', 'EX')",
     },
   },
@@ -214,6 +226,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     option: {
       short: "e",
       long: "resource-create",
+      arg: "yes|no",
       help:
         "Specify if the command can create the resource to lock (accepted values are 'yes', 'no')",
     },
@@ -227,6 +240,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     option: {
       short: "i",
       long: "resource-idle-lifespan",
+      arg: "MS",
       help: "Specify how long (milliseconds) a resource will be kept after usage termination",
     },
   },
@@ -236,7 +250,12 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     key: "SocketName",
     type: "string",
     validate: validateSocketName,
-    option: { short: "s", long: "socket-name", help: "Daemon/command communication socket name" },
+    option: {
+      short: "s",
+      long: "socket-name",
+      arg: "PATH",
+      help: "Daemon/command communication socket name",
+    },
   },
   {
     field: "daemonLifespan",
@@ -246,6 +265,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     option: {
       short: "d",
       long: "daemon-lifespan",
+      arg: "MS",
       help: "Specify minimum lifespan of the flom daemon (if activated)",
     },
   },
@@ -254,7 +274,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     group: "Daemon",
     key: "UnicastAddress",
     type: "string",
-    option: { short: "a", long: "unicast-address", help: "Daemon TCP/IP address" },
+    option: { short: "a", long: "unicast-address", arg: "ADDRESS", help: "Daemon TCP/IP address" },
   },
   {
     field: "unicastPort",
@@ -262,14 +282,19 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     key: "UnicastPort",
     type: "integer",
     normalise: portNumber,
-    option: { short: "p", long: "unicast-port", help: "Daemon TCP/IP port" },
+    option: { short: "p", long: "unicast-port", arg: "PORT", help: "Daemon TCP/IP port" },
   },
   {
     field: "multicastAddress",
     group: "Daemon",
     key: "MulticastAddress",
     type: "string",
-    option: { short: "A", long: "multicast-address", help: "Daemon UDP/IP (multicast) address" },
+    option: {
+      short: "A",
+      long: "multicast-address",
+      arg: "ADDRESS",
+      help: "Daemon UDP/IP (multicast) address",
+    },
   },
   {
     field: "multicastPort",
@@ -277,7 +302,12 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     key: "MulticastPort",
     type: "integer",
     normalise: portNumber,
-    option: { short: "P", long: "multicast-port", help: "Daemon UDP/IP (multicast) port" },
+    option: {
+      short: "P",
+      long: "multicast-port",
+      arg: "PORT",
+      help: "Daemon UDP/IP (multicast) port",
+    },
   },
   {
     field: "mountPointVfs",
@@ -287,6 +317,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     option: {
       short: "m",
       long: "mount-point-vfs",
+      arg: "DIR",
       help: "Mount point of daemon Virtual File System",
     },
   },
@@ -297,6 +328,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     type: "signals",
     option: {
       long: "ignore-signal",
+      arg: "SIGNAL",
       help: "Ignore a specific signal, can be repeated to specify more than one",
     },
   },
@@ -308,6 +340,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     option: {
       short: "n",
       long: "network-interface",
+      arg: "IFACE",
       help: "Network interface that must be used for IPv6 link local addresses",
     },
   },
@@ -320,6 +353,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     option: {
       short: "D",
       long: "discovery-attempts",
+      arg: "N",
       help: "UDP/IP (multicast) max number of requests",
     },
   },
@@ -329,7 +363,12 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     key: "DiscoveryTimeout",
     type: "integer",
     normalise: absInt,
-    option: { short: "I", long: "discovery-timeout", help: "UDP/IP (multicast) request timeout" },
+    option: {
+      short: "I",
+      long: "discovery-timeout",
+      arg: "MS",
+      help: "UDP/IP (multicast) request timeout",
+    },
   },
   {
     field: "discoveryTtl",
@@ -337,7 +376,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     key: "DiscoveryTTL",
     type: "integer",
     normalise: absOneIfZero,
-    option: { long: "discovery-ttl", help: "UDP/IP (multicast) hop limit" },
+    option: { long: "discovery-ttl", arg: "N", help: "UDP/IP (multicast) hop limit" },
   },
   {
     field: "tcpKeepaliveTime",
@@ -345,7 +384,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     key: "TcpKeepaliveTime",
     type: "integer",
     normalise: absInt,
-    option: { long: "tcp-keepalive-time", help: KEEPALIVE_HELP },
+    option: { long: "tcp-keepalive-time", help: KEEPALIVE_HELP, arg: "SECONDS" },
   },
   {
     field: "tcpKeepaliveIntvl",
@@ -353,7 +392,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     key: "TcpKeepaliveIntvl",
     type: "integer",
     normalise: absInt,
-    option: { long: "tcp-keepalive-intvl", help: KEEPALIVE_HELP },
+    option: { long: "tcp-keepalive-intvl", help: KEEPALIVE_HELP, arg: "SECONDS" },
   },
   {
     field: "tcpKeepaliveProbes",
@@ -361,7 +400,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     key: "TcpKeepaliveProbes",
     type: "integer",
     normalise: absInt,
-    option: { long: "tcp-keepalive-probes", help: KEEPALIVE_HELP },
+    option: { long: "tcp-keepalive-probes", help: KEEPALIVE_HELP, arg: "N" },
   },
   {
     field: "tlsCertificate",
@@ -370,6 +409,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     type: "path",
     option: {
       long: "tls-certificate",
+      arg: "FILE",
       help: "Name of the file that contains the X.509 certificate of this peer",
     },
   },
@@ -380,6 +420,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     type: "path",
     option: {
       long: "tls-private-key",
+      arg: "FILE",
       help: "Name of the file that contains the private key of this peer",
     },
   },
@@ -390,6 +431,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     type: "path",
     option: {
       long: "tls-ca-certificate",
+      arg: "FILE",
       help:
         "Name of the file that contains the X.509 certificate of the certification authority that signed the certificate of this peer",
     },
@@ -401,6 +443,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     type: "yesno",
     option: {
       long: "tls-check-peer-id",
+      arg: "yes|no",
       help: "Check the unique id of the peer (accepted values are 'yes', 'no')",
     },
   },
@@ -413,6 +456,7 @@ export const SETTING_KEYS: readonly SettingKey[] = [
     extension: true,
     option: {
       long: "metrics",
+      arg: "ADDRESS:PORT",
       help:
         "A daemon started with it serves HTTP on ADDRESS:PORT: GET /metrics (Prometheus) and /status (JSON)",
     },

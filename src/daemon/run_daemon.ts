@@ -21,6 +21,14 @@ import type { StreamListener } from "../transport/stream_conn.ts";
 
 const STOP_SIGNALS: Deno.Signal[] = ["SIGTERM", "SIGINT", "SIGQUIT"];
 
+/** Where a daemon in the foreground (`--foreground`) logs instead of the detached defaults. */
+export interface DaemonLog {
+  /** Receives trace lines when there is no `-t` file (a detached daemon then does not trace). */
+  traceFallback: (line: string) => void;
+  /** Receives the FLMnnnX messages instead of the local syslog. */
+  messages: SyslogWriter;
+}
+
 /**
  * Runs a daemon until it stops; `report` is called once, when it listens or when it cannot.
  * Returns the process exit status.
@@ -28,13 +36,15 @@ const STOP_SIGNALS: Deno.Signal[] = ["SIGTERM", "SIGINT", "SIGQUIT"];
 export async function runDaemon(
   { settings, privateSocket }: DaemonLaunch,
   report: (report: StartReport) => void,
+  log?: DaemonLog,
 ): Promise<number> {
-  // Without -t the daemon does not trace: it has no terminal to trace to.
+  // Without -t a detached daemon does not trace: it has no terminal to trace to.
   const tracer = openTracer({
     ...(settings.daemonTraceFile === undefined ? {} : { file: settings.daemonTraceFile }),
     append: settings.appendTraceFile,
+    ...(log === undefined ? {} : { fallback: log.traceFallback }),
   });
-  const syslog = openSyslog();
+  const syslog = log?.messages ?? openSyslog();
   const endpoint = listeningEndpoint(settings);
   tracer.trace(TraceModule.DAEMON, `daemon starting on ${describeEndpoint(endpoint)}`);
   if (settings.unicastAddress === undefined && settings.multicastAddress !== undefined) {
