@@ -161,7 +161,7 @@ export function manPage({ version, differences }: ManPageSource): string {
         "held by a daemon found only by discovery; it may be removed when no daemon runs.",
       ],
       [
-        "`/lib/systemd/system/flom.service`",
+        "`/usr/lib/systemd/system/flom.service`",
         "(packages) runs one network daemon for the host in the foreground (`systemctl edit flom` sets its options in `FLOM_ARGS`).",
       ],
     ]),
