@@ -1,7 +1,14 @@
 /**
- * Builds the native flom binaries with `deno compile`, one per target, into dist/. Usage:
- * `deno task compile [TARGET...]`; with no target, every supported one. Needs the network the
- * first time (deno compile downloads the runtime of each target).
+ * Builds the native flom binaries with `deno compile`, one per target, into dist/ as
+ * `flom-<target>`. Usage: `deno task compile [TARGET...]`; with no target, every supported one.
+ * Needs the network the first time (deno compile downloads the runtime of each target); the
+ * release workflow builds each target on a runner of its own OS and machine, and tests it there.
+ *
+ * What the binary needs of the sources: every module, the ones imported dynamically included
+ * (their specifiers are literal, so deno compile follows them); the npm package smol-toml (TOML
+ * files), embedded from Deno's cache with only the packages main.ts reaches (not the test-only
+ * ones of the lock file); the unstable `net` API (discovery, syslog); and every permission, FFI
+ * included (the -m status file system calls libfuse3), without prompts.
  */
 const TARGETS = [
   "x86_64-unknown-linux-gnu",
@@ -19,12 +26,17 @@ for (const target of targets) {
     failed++;
     continue;
   }
-  // The same permissions as scripts/flom: flom runs arbitrary commands and listens on sockets.
+  // The same permissions and flags as scripts/flom: flom runs arbitrary commands, listens on
+  // sockets and loads libfuse3.
   const { code } = await new Deno.Command(Deno.execPath(), {
     args: [
       "compile",
       "--allow-all",
       "--no-prompt",
+      "--unstable-net",
+      `--config=${root}deno.json`,
+      "--node-modules-dir=none",
+      "--exclude-unused-npm",
       "--target",
       target,
       "--output",
