@@ -236,8 +236,15 @@ export function exists(path: string): boolean {
   }
 }
 
+/**
+ * Whether this is Linux, where the whole suite runs. Elsewhere (macOS) the tests that need /proc,
+ * network namespaces, unshare, FUSE or the Linux packaging tools cannot run (README, "Install").
+ */
+export const ON_LINUX: boolean = Deno.build.os === "linux";
+
 /** PIDs of live processes (other than this one) whose command line contains `marker`. */
 export function processesMentioning(marker: string): number[] {
+  if (!ON_LINUX) return processesMentioningByPs(marker);
   const pids: number[] = [];
   for (const entry of Deno.readDirSync("/proc")) {
     const pid = Number(entry.name);
@@ -251,6 +258,22 @@ export function processesMentioning(marker: string): number[] {
     }
   }
   return pids;
+}
+
+// Without /proc: ps, whose command lines join the arguments with spaces (a marker ending in
+// "\0" then matches an argument that ends there).
+function processesMentioningByPs(marker: string): number[] {
+  const output = new Deno.Command("ps", {
+    args: ["-axww", "-o", "pid=,stat=,command="],
+    stdout: "piped",
+    stderr: "null",
+  }).outputSync();
+  const wanted = marker.replaceAll("\0", " ");
+  return new TextDecoder().decode(output.stdout).split("\n").flatMap((line) => {
+    const match = /^\s*(\d+)\s+(\S+)\s(.*)$/.exec(line);
+    if (match === null || Number(match[1]) === Deno.pid || match[2]!.startsWith("Z")) return [];
+    return `${match[3]} `.includes(wanted) ? [Number(match[1])] : [];
+  });
 }
 
 /** A TCP port nobody listens on now (the kernel's choice for port 0, then closed). */

@@ -1,10 +1,10 @@
 /**
  * The release path that can run here: the .deb and .rpm packages built by scripts/package.ts
  * (from a stand-in binary: `deno compile` cannot run on this machine), the systemd unit checked by
- * `systemd-analyze verify`, and the unit's own command line serving locks.
+ * `systemd-analyze verify` (Linux only), and the unit's own command line serving locks.
  */
 import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
-import { freePort, ROOT, runsWith, TestDir } from "./harness.ts";
+import { freePort, ON_LINUX, ROOT, runsWith, TestDir } from "./harness.ts";
 import { completionScript } from "../src/cli/completions.ts";
 import { exampleConfig } from "../src/cli/example_config.ts";
 import { manPage } from "../src/cli/man_page.ts";
@@ -59,7 +59,7 @@ const PACKAGED = [
 Deno.test({
   name:
     "scripts/package.ts builds a .deb: the files, their modes, the control fields, the conffile",
-  ignore: !runsWith(has("dpkg-deb")),
+  ignore: !ON_LINUX || !runsWith(has("dpkg-deb")),
   async fn() {
     await using dir = new TestDir();
     const [deb] = buildPackages(dir, "x86_64-unknown-linux-gnu", "deb");
@@ -111,7 +111,7 @@ Deno.test({
 Deno.test({
   name:
     "scripts/package.ts builds an .rpm for each machine: the files and /etc/flom.conf as %config(noreplace)",
-  ignore: !runsWith(has("rpmbuild")),
+  ignore: !ON_LINUX || !runsWith(has("rpmbuild")),
   async fn() {
     await using dir = new TestDir();
     for (
@@ -147,7 +147,7 @@ Deno.test({
 
 Deno.test({
   name: "packaging/flom.service passes systemd-analyze verify, with its man page found",
-  ignore: !runsWith(has("systemd-analyze")),
+  ignore: !ON_LINUX || !runsWith(has("systemd-analyze")),
   async fn() {
     await using dir = new TestDir();
     // The unit as installed, but naming an executable that exists here.
