@@ -11,7 +11,11 @@ import {
 import { RC } from "../protocol/return_codes.ts";
 import { type ConnId, LockTable, type Notice } from "../resources/lock_table.ts";
 import { type MessageHandler, MessageStream } from "../transport/message_stream.ts";
-import type { StreamConn, StreamListener } from "../transport/stream_conn.ts";
+import {
+  OutOfDescriptors,
+  type StreamConn,
+  type StreamListener,
+} from "../transport/stream_conn.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import { NO_SYSLOG, Severity, type SyslogWriter } from "../trace/syslog.ts";
 import { Alarm } from "./alarm.ts";
@@ -48,6 +52,14 @@ const QUIESCE_LIFESPAN_MS = 100;
 // Until its first client has come, a daemon waits at least this long: the client that launched
 // it connects only after reading its start report, which a lifespan like `-d 1` would not allow.
 const FIRST_CLIENT_GRACE_MS = 2000;
+
+// Out of descriptors, every connection refused makes a failed accept: reported at most this
+// often, so that a flood of clients does not flood the log as well.
+const ACCEPT_LOG_INTERVAL_MS = 1000;
+
+// A failed accept that refused nobody (no spare descriptor) is retried after this: the
+// connection stays in the backlog meanwhile, and the loop must not spin on it.
+const ACCEPT_RETRY_MS = 100;
 
 // How many read buffers of ended connections are kept for new ones: enough for a burst of
 // short-lived connections, nothing to speak of in memory.
@@ -123,6 +135,8 @@ export class DaemonServer implements AsyncDisposable {
   #stopped: PromiseWithResolvers<void> = Promise.withResolvers();
   /** The accept loop, once serve() has started it. */
   #accepting: Promise<void> | undefined;
+  /** Accepts that failed since the last report of them, and when that was (performance.now()). */
+  #acceptFailures = { refused: 0, retried: 0, loggedAt: -Infinity };
   /** When the daemon last became idle (no connection, no resource); undefined while busy. */
   #idleSince: number | undefined;
   #idleAlarm: Alarm;
@@ -207,12 +221,37 @@ export class DaemonServer implements AsyncDisposable {
         conn = await this.#listener.accept();
       } catch (error) {
         if (this.#stopping || error instanceof Deno.errors.BadResource) return;
-        // Out of descriptors or a similar passing condition: let connections drain, retry.
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        this.#acceptFailed(error);
+        // A refused connection has left the backlog: accept the next one. Any other failure
+        // (out of descriptors with no spare one) is a passing condition: let connections
+        // drain, retry.
+        if (!(error instanceof OutOfDescriptors)) {
+          await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
+        }
         continue;
       }
       this.#serveConnection(conn);
     }
+  }
+
+  /** Counts a failed accept; logs the failures at most once per ACCEPT_LOG_INTERVAL_MS. */
+  #acceptFailed(error: unknown): void {
+    if (error instanceof OutOfDescriptors) this.#acceptFailures.refused++;
+    else this.#acceptFailures.retried++;
+    const now = performance.now();
+    if (now - this.#acceptFailures.loggedAt < ACCEPT_LOG_INTERVAL_MS) return;
+    const { refused, retried } = this.#acceptFailures;
+    const reason = error instanceof OutOfDescriptors ? error.cause : error;
+    const counts = [
+      ...(refused > 0 ? [`${refused} refused`] : []),
+      ...(retried > 0 ? [`${retried} accepts retried`] : []),
+    ];
+    const message = `cannot accept connections (${
+      reason instanceof Error ? reason.message : String(reason)
+    }): ${counts.join(", ")} since the last report`;
+    this.#tracer.trace(TraceModule.CONNS, message);
+    this.#syslog.log(Severity.WARNING, message);
+    this.#acceptFailures = { refused: 0, retried: 0, loggedAt: now };
   }
 
   /** Serves one connection until it ends. */

@@ -51,17 +51,78 @@ export interface StreamListener extends Disposable {
 }
 
 /**
+ * Thrown by a listener's accept() when the process is out of descriptors. The listener keeps a
+ * spare one for that moment: it frees it, accepts the waiting connection on it and, when it
+ * cannot have another spare, closes that connection at once, so that its client reads the end of
+ * the stream now instead of waiting unanswered in the listen backlog; the connections already
+ * open are served on.
+ */
+export class OutOfDescriptors extends Error {
+  constructor(cause: unknown) {
+    super(`Cannot accept a connection: ${cause instanceof Error ? cause.message : cause}`, {
+      cause,
+    });
+    this.name = "OutOfDescriptors";
+  }
+}
+
+/**
  * A StreamListener over a Deno listener. Accepted TCP connections get TCP_NODELAY and keepalive
  * (on/off only: Deno cannot set its timing; tcp_listener.ts can, where node:net can listen).
+ * Out of descriptors, it refuses connections (OutOfDescriptors), as node's listeners do.
  */
 export function denoStreamListener(listener: Deno.Listener): StreamListener {
+  let spare = openSpareDescriptor();
+  let closed = false;
+  const dropSpare = () => {
+    closed = true;
+    spare?.close();
+    spare = undefined;
+  };
+  // Out of descriptors, accept fails whether a connection waits or not: the one taken on the
+  // spare descriptor may come later, when descriptors are free again, and is then served.
+  const acceptOnSpare = async (failure: unknown): Promise<Deno.Conn> => {
+    spare ??= openSpareDescriptor();
+    if (spare === undefined) throw failure;
+    spare.close();
+    spare = undefined;
+    let conn: Deno.Conn;
+    try {
+      conn = await listener.accept();
+    } finally {
+      if (!closed) spare = openSpareDescriptor();
+    }
+    if (closed) {
+      conn.close();
+      throw new Deno.errors.BadResource("the listener is closed");
+    }
+    if (spare === undefined) {
+      conn.close();
+      spare = openSpareDescriptor();
+      throw new OutOfDescriptors(failure);
+    }
+    return conn;
+  };
   return {
     addr: listener.addr,
-    close: () => listener.close(),
-    // Unlike close(), Deno's dispose does nothing on a closed listener.
-    [Symbol.dispose]: () => listener[Symbol.dispose](),
+    close() {
+      dropSpare();
+      listener.close();
+    },
+    [Symbol.dispose]() {
+      dropSpare();
+      // Unlike close(), Deno's dispose does nothing on a closed listener.
+      listener[Symbol.dispose]();
+    },
     async accept() {
-      const conn = await listener.accept();
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code !== "EMFILE" && code !== "ENFILE") throw error;
+        conn = await acceptOnSpare(error);
+      }
       if (conn.remoteAddr.transport === "tcp") {
         (conn as Deno.TcpConn).setNoDelay(true);
         (conn as Deno.TcpConn).setKeepAlive(true);
@@ -69,4 +130,13 @@ export function denoStreamListener(listener: Deno.Listener): StreamListener {
       return conn;
     },
   };
+}
+
+/** The descriptor a listener frees to refuse a connection; undefined when none can be had. */
+function openSpareDescriptor(): Deno.FsFile | undefined {
+  try {
+    return Deno.openSync("/dev/null");
+  } catch {
+    return undefined;
+  }
 }
