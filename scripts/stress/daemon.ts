@@ -1,15 +1,18 @@
 /**
- * The daemon a stress check runs against: flom's own daemon mode (main.ts with a launch, as a
- * client starts it), optionally under a descriptor limit, and what /proc says of it.
+ * The daemon a stress check runs against: flom's own daemon mode (flom with a launch in its
+ * environment, as a client starts it), optionally under a descriptor limit, and what /proc says
+ * of it.
  */
 import { DAEMON_LAUNCH_ENV } from "../../src/daemon/launch_contract.ts";
 import { defaultSettings } from "../../src/config/settings.ts";
-import { DENO_RUN, MeasuredProcess, ROOT } from "../bench/processes.ts";
+import { MeasuredProcess } from "../bench/processes.ts";
+import { flomCommandLine } from "../../tests/harness.ts";
 
-/** The command line of a flom CLI run, as scripts/flom runs it. */
-export function flomCommand(args: string[]): string[] {
-  return [Deno.execPath(), ...DENO_RUN, `${ROOT}main.ts`, ...args];
-}
+/**
+ * The command line of a flom run: the sources as scripts/flom runs them, or the executable that
+ * FLOM_BIN names (the test suite's choice, tests/harness.ts).
+ */
+export const flomCommand: (args: string[]) => string[] = flomCommandLine;
 
 /** How a stress daemon is started. */
 export interface StressDaemonOptions {
