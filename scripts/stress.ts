@@ -201,6 +201,15 @@ try {
       "equal",
       report.descriptorsAfter <= report.descriptorsBefore,
     );
+    row(
+      "fuzz",
+      "daemon resident memory before / after",
+      `${(report.residentBefore / 1024).toFixed(1)} / ${
+        (report.residentAfter / 1024).toFixed(1)
+      } MiB`,
+      "reported",
+      true,
+    );
     for (const file of report.crashes) progress(`inputs that killed the daemon: ${file}`);
   }
 

@@ -46,6 +46,9 @@ export interface FuzzReport {
   /** Descriptors of the daemon before the first batch and after the last one had ended. */
   descriptorsBefore: number;
   descriptorsAfter: number;
+  /** The daemon's resident memory before the first batch and after the last one, KiB. */
+  residentBefore: number;
+  residentAfter: number;
   /** Files where batches that killed a daemon were saved. */
   crashes: string[];
 }
@@ -75,12 +78,15 @@ export async function fuzzDaemon(dir: string, options: FuzzOptions): Promise<Fuz
     deliveries: {},
     descriptorsBefore: 0,
     descriptorsAfter: 0,
+    residentBefore: 0,
+    residentAfter: 0,
     crashes: [],
   };
   const grants: number[] = [];
   let daemon: StressDaemon = await startStressDaemon(socket);
   try {
     report.descriptorsBefore = daemon.openDescriptors();
+    report.residentBefore = daemon.residentKiB();
     const start = performance.now();
     for (let batchNumber = 0; report.inputs < options.inputs; batchNumber++) {
       const batch: FuzzInput[] = [];
@@ -124,6 +130,7 @@ export async function fuzzDaemon(dir: string, options: FuzzOptions): Promise<Fuz
     }
     report.elapsedMs = performance.now() - start;
     report.descriptorsAfter = await settledDescriptors(daemon, report.descriptorsBefore);
+    report.residentAfter = daemon.residentKiB();
   } finally {
     await daemon[Symbol.asyncDispose]();
   }
