@@ -118,6 +118,9 @@ Deno.test("flom --help exits 0 and lists every option of the original, in its or
     "--json",
     "--watch",
     "--metrics",
+    "--etcd-endpoints",
+    "--etcd-prefix",
+    "--etcd-lease-ttl",
     "--foreground",
     "--completions",
   ]);

@@ -68,4 +68,10 @@ Deno.test("formatSettingsDump() adds flom's own settings after the original's li
   const original = formatSettingsDump(defaultSettings());
   const dump = formatSettingsDump({ ...defaultSettings(), metricsAddress: "[::1]:9100" });
   assert.equal(dump, `${original}[Daemon]/MetricsAddress='[::1]:9100'\n`);
+  const etcd = formatSettingsDump({
+    ...defaultSettings(),
+    etcdEndpoints: "http://127.0.0.1:2379",
+    etcdLeaseTtl: 3,
+  });
+  assert.equal(etcd, `${original}[Etcd]/Endpoints='http://127.0.0.1:2379'\n[Etcd]/LeaseTTL=3\n`);
 });

@@ -47,6 +47,9 @@ const FLOM_ORDER: readonly string[] = [
   "json",
   "watch",
   "metrics",
+  "etcd-endpoints",
+  "etcd-prefix",
+  "etcd-lease-ttl",
   "foreground",
   "completions",
 ];

@@ -51,7 +51,17 @@ Application Options:
 `;
 
 // The options flom adds, in their own section after the original's.
-const FLOM_OPTIONS = ["status", "json", "watch", "metrics", "foreground", "completions"];
+const FLOM_OPTIONS = [
+  "status",
+  "json",
+  "watch",
+  "metrics",
+  "etcd-endpoints",
+  "etcd-prefix",
+  "etcd-lease-ttl",
+  "foreground",
+  "completions",
+];
 
 Deno.test("helpText() is the original's help, then flom's own options, then the exit statuses", () => {
   const help = helpText();

@@ -75,6 +75,11 @@ const SETTING_CASES: [string | undefined, string, string, Partial<Settings>][] =
   [undefined, "ignore-signal", "term", { ignoredSignals: [15] }],
   [undefined, "metrics", "127.0.0.1:9100", { metricsAddress: "127.0.0.1:9100" }],
   [undefined, "metrics", "[::1]:9100", { metricsAddress: "[::1]:9100" }],
+  [undefined, "etcd-endpoints", "http://127.0.0.1:2379", {
+    etcdEndpoints: "http://127.0.0.1:2379",
+  }],
+  [undefined, "etcd-prefix", "/locks/", { etcdPrefix: "/locks/" }],
+  [undefined, "etcd-lease-ttl", "2", { etcdLeaseTtl: 2 }],
 ];
 
 Deno.test("parseCommandLine() sets every setting by short, long and --long=value", () => {
@@ -224,6 +229,18 @@ Deno.test("parseCommandLine() gives the original's messages for refused values",
     [
       ["--metrics", "9100"],
       "metrics: '9100' is an invalid value: give ADDRESS:PORT, as 127.0.0.1:9100 or [::1]:9100",
+    ],
+    [
+      ["--etcd-endpoints", "127.0.0.1:2379"],
+      "etcd-endpoints: '127.0.0.1:2379' is an invalid value: give http://HOST:PORT[,http://HOST:PORT...], as http://127.0.0.1:2379",
+    ],
+    [
+      ["--etcd-prefix", "flom"],
+      "etcd-prefix: 'flom' is an invalid value: give a key prefix starting with /",
+    ],
+    [
+      ["--etcd-lease-ttl", "0"],
+      "etcd-lease-ttl: '0' is out of range: a lease lasts at least 1 second",
     ],
     [
       ["-r", "_RESOURCE"],

@@ -57,6 +57,10 @@ const KEY_CASES: [string, string, string, Partial<Settings>][] = [
   ["TLS", "TlsCheckPeerId", "yes", { tlsCheckPeerId: true }],
   ["Daemon", "MetricsAddress", "127.0.0.1:9100", { metricsAddress: "127.0.0.1:9100" }],
   ["Daemon", "MetricsAddress", "[::1]:9100", { metricsAddress: "[::1]:9100" }],
+  ["Etcd", "Endpoints", "http://127.0.0.1:2379", { etcdEndpoints: "http://127.0.0.1:2379" }],
+  ["Etcd", "Endpoints", "http://a:1,http://b:2", { etcdEndpoints: "http://a:1,http://b:2" }],
+  ["Etcd", "Prefix", "/locks/", { etcdPrefix: "/locks/" }],
+  ["Etcd", "LeaseTTL", "3", { etcdLeaseTtl: 3 }],
 ];
 
 Deno.test("applyConfigFile() applies every key of the table", () => {
@@ -208,11 +212,11 @@ Deno.test("applyConfigFile() warns about unknown groups and keys, naming the clo
 
 Deno.test("SETTING_KEYS covers each Settings field once, with distinct options", () => {
   const fields = SETTING_KEYS.map((entry) => entry.field);
-  // The original's 29 and flom's MetricsAddress.
-  assert.equal(SETTING_KEYS.length, 30);
-  assert.equal(new Set(fields).size, 30);
+  // The original's 29 and flom's MetricsAddress and [Etcd] Endpoints, Prefix, LeaseTTL.
+  assert.equal(SETTING_KEYS.length, 33);
+  assert.equal(new Set(fields).size, 33);
   const keyed = new Set(KEY_CASES.map(([group, key]) => `${group}/${key}`));
   for (const entry of SETTING_KEYS) assert.ok(keyed.has(`${entry.group}/${entry.key}`));
   const longs = SETTING_KEYS.map((entry) => entry.option.long);
-  assert.equal(new Set(longs).size, 30);
+  assert.equal(new Set(longs).size, 33);
 });

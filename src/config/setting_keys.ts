@@ -4,7 +4,7 @@
  * value from any source. The config files, the command line, the `mod.ts` API, the help text and
  * the verbose dump are all driven by {@link SETTING_KEYS}.
  *
- * Long because it is one table of all 30 settings (the original's 29 and flom's own), an entry
+ * Long because it is one table of all 33 settings (the original's 29 and flom's own), an entry
  * each; split, it would stop being the one place where a setting is described.
  */
 import type { Settings } from "./settings.ts";
@@ -18,6 +18,8 @@ import {
   parseLockMode,
   parseSignalList,
   parseYesNo,
+  validateEtcdEndpoints,
+  validateEtcdPrefix,
   validateHostPort,
   validateResourceName,
   validateSocketName,
@@ -116,6 +118,14 @@ function portNumber(value: number, _warnings: string[], option: string): number 
 }
 
 const MAX_PORT = 65535;
+
+// etcd grants leases of 1 second up to about 9×10^10 seconds; a C int is far below that.
+function leaseSeconds(value: number, _warnings: string[], option: string): number {
+  if (value < 1) {
+    throw new RangeError(`${option}: '${value}' is out of range: a lease lasts at least 1 second`);
+  }
+  return value;
+}
 
 const KEEPALIVE_HELP = "Local override for SO_KEEPALIVE feature";
 
@@ -459,6 +469,47 @@ export const SETTING_KEYS: readonly SettingKey[] = [
       arg: "ADDRESS:PORT",
       help:
         "A daemon started with it serves HTTP on ADDRESS:PORT: GET /metrics (Prometheus) and /status (JSON)",
+    },
+  },
+  {
+    field: "etcdEndpoints",
+    group: "Etcd",
+    key: "Endpoints",
+    type: "string",
+    validate: validateEtcdEndpoints,
+    extension: true,
+    option: {
+      long: "etcd-endpoints",
+      arg: "URL[,URL...]",
+      help:
+        "A daemon started with it keeps its locks in this etcd cluster, shared with the other daemons that use it",
+    },
+  },
+  {
+    field: "etcdPrefix",
+    group: "Etcd",
+    key: "Prefix",
+    type: "string",
+    validate: validateEtcdPrefix,
+    extension: true,
+    option: {
+      long: "etcd-prefix",
+      arg: "PREFIX",
+      help: "Where the locks live in etcd's key space (default /flom/)",
+    },
+  },
+  {
+    field: "etcdLeaseTtl",
+    group: "Etcd",
+    key: "LeaseTTL",
+    type: "integer",
+    normalise: leaseSeconds,
+    extension: true,
+    option: {
+      long: "etcd-lease-ttl",
+      arg: "SECONDS",
+      help:
+        "The locks of an etcd-backed daemon that stopped renewing its lease vanish after SECONDS (default 10)",
     },
   },
 ];

@@ -29,6 +29,13 @@ export interface Settings {
   mountPointVfs?: string;
   /** Where the daemon serves HTTP metrics and status (`ADDRESS:PORT`); flom's own. */
   metricsAddress?: string;
+  // [Etcd] (flom's own)
+  /** The etcd cluster whose keys hold the locks (`URL[,URL…]`): a stateless daemon; none: in memory. */
+  etcdEndpoints?: string;
+  /** Where under etcd's key space the locks live. */
+  etcdPrefix: string;
+  /** The lease of the daemon's lock requests, in seconds: a dead daemon's locks vanish after it. */
+  etcdLeaseTtl: number;
   // [Monitor]
   /** Signal numbers (1..31), ascending, without duplicates. */
   ignoredSignals: number[];
@@ -56,6 +63,7 @@ export const OPTIONAL_SETTINGS = [
   "multicastAddress",
   "mountPointVfs",
   "metricsAddress",
+  "etcdEndpoints",
   "networkInterface",
   "tlsCertificate",
   "tlsPrivateKey",
@@ -100,5 +108,7 @@ export function defaultSettings(): Settings {
     tcpKeepaliveIntvl: 10,
     tcpKeepaliveProbes: 6,
     tlsCheckPeerId: false,
+    etcdPrefix: "/flom/",
+    etcdLeaseTtl: 10,
   };
 }

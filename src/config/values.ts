@@ -248,6 +248,47 @@ function isIpv6(text: string): boolean {
   }
 }
 
+/**
+ * The etcd endpoints of `URL[,URL…]`: `http://HOST:PORT` each (etcd's TLS comes later), in the
+ * given order, without a path; undefined for anything else.
+ */
+export function parseEtcdEndpoints(text: string): string[] | undefined {
+  const endpoints: string[] = [];
+  for (const word of text.split(",")) {
+    const trimmed = word.trim();
+    if (!URL.canParse(trimmed)) return undefined;
+    const url = new URL(trimmed);
+    if (
+      url.protocol !== "http:" || url.port === "" || (url.pathname !== "/" && url.pathname !== "")
+    ) {
+      return undefined;
+    }
+    if (url.search !== "" || url.hash !== "" || url.username !== "") return undefined;
+    endpoints.push(url.origin);
+  }
+  return endpoints;
+}
+
+/** Refuses endpoints that {@link parseEtcdEndpoints} does not read; `option` names it. */
+export function validateEtcdEndpoints(text: string, option: string): void {
+  if (parseEtcdEndpoints(text) === undefined) {
+    throw new RangeError(
+      `${option}: ${
+        quoteValue(text)
+      } is an invalid value: give http://HOST:PORT[,http://HOST:PORT...], as http://127.0.0.1:2379`,
+    );
+  }
+}
+
+/** Refuses an etcd prefix that is empty or does not start with `/`; `option` names it. */
+export function validateEtcdPrefix(text: string, option: string): void {
+  if (!text.startsWith("/")) {
+    throw new RangeError(
+      `${option}: ${quoteValue(text)} is an invalid value: give a key prefix starting with /`,
+    );
+  }
+}
+
 /** Refuses an address that {@link parseHostPort} does not read; `option` names it. */
 export function validateHostPort(text: string, option: string): void {
   if (parseHostPort(text) === undefined) {

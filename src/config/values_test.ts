@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { LockMode } from "../resources/lock_mode.ts";
 import {
   absInt,
+  parseEtcdEndpoints,
   parseHostPort,
   parseInteger,
   parseLockMode,
@@ -224,4 +225,17 @@ Deno.test("validateHostPort() names the option, the value and the expected form"
 Deno.test("quoteValue() keeps a message on one line", () => {
   assert.equal(quoteValue("abc"), "'abc'");
   assert.equal(quoteValue("a\nb\tc\rd\x01"), "'a\\nb\\tc\\rd\\x01'");
+});
+
+Deno.test("parseEtcdEndpoints() reads http://HOST:PORT lists and refuses anything else", () => {
+  assert.deepEqual(parseEtcdEndpoints("http://127.0.0.1:2379"), ["http://127.0.0.1:2379"]);
+  assert.deepEqual(parseEtcdEndpoints("http://a:1, http://[::1]:2/"), [
+    "http://a:1",
+    "http://[::1]:2",
+  ]);
+  for (
+    const text of ["", "127.0.0.1:2379", "http://a", "https://a:1", "http://a:1/v3", "http://a:1,"]
+  ) {
+    assert.equal(parseEtcdEndpoints(text), undefined, text);
+  }
 });
