@@ -260,7 +260,7 @@ Deno.test("flom --ignore-signal accepts numbers and warns about signals that can
   );
 });
 
-Deno.test("flom killed by SIGKILL: the daemon releases its lock at once", async () => {
+Deno.test("flom killed by SIGKILL: the lock stays with its command, and is free once it ends", async () => {
   await using dir = new TestDir();
   const flom = dir.spawn(
     ["-s", dir.socket, "-r", "R", "--", "sh", "-c", "echo held; read _"],
@@ -269,11 +269,13 @@ Deno.test("flom killed by SIGKILL: the daemon releases its lock at once", async 
   await flom.waitFor(/held/);
   flom.child.kill("SIGKILL");
   assert.equal((await flom.child.status).code, 137);
-  // The command is an orphan now and still runs, yet the lock is free.
-  const free = await dir.run(["-s", dir.socket, "-r", "R", "-o", "0", "--", "true"]);
-  assert.equal(free.code, 0, free.stderr);
+  // The command is an orphan now and still runs: it still holds the lock.
+  const busy = await dir.run(["-s", dir.socket, "-r", "R", "-o", "0", "--", "true"]);
+  assert.equal(busy.code, 98, busy.stderr);
   await flom.writeLine("end"); // the orphan's stdin is our pipe: let it end
   await flom.result();
+  const free = await dir.run(["-s", dir.socket, "-r", "R", "--", "true"]);
+  assert.equal(free.code, 0, free.stderr);
 });
 
 // ---------------------------------------------------------------------------------------------

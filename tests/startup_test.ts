@@ -15,8 +15,10 @@ const PATHS = [
     // 37: the launch is checked against the settings defaults (config/settings.ts); 38: the
     // resource kinds' classes are mapped in one module (resources/resource_kinds.ts); 39: the
     // status snapshot's builder (status/build_snapshot.ts), which the status file system calls
-    // synchronously.
-    budget: 39,
+    // synchronously; 40, 41: every grant's fencing token (daemon/fencing.ts) and the locks kept
+    // for the command of a client that died (daemon/orphans.ts), both on the lock path; 42:
+    // the answers' bytes, cached apart from the server (daemon/answer_bytes.ts).
+    budget: 42,
   },
 ];
 

@@ -1,7 +1,7 @@
-import { ClientError } from "../errors.ts";
+import { ClientError, errorMessage } from "../errors.ts";
 import type { Account } from "../client/account.ts";
 import { connectDaemon, SocketOwnerError } from "../client/connect.ts";
-import { lockRequestOf, LockSession } from "../client/lock_session.ts";
+import { lockRequestOf, LockSession, reportCommand } from "../client/lock_session.ts";
 import type { StreamConn } from "../transport/stream_conn.ts";
 import type { ClientIdentity, WaitInfo } from "../protocol/messages.ts";
 import { checkSettings } from "../config/check.ts";
@@ -13,7 +13,7 @@ import { RC, strerror } from "../protocol/return_codes.ts";
 import { encodeUtf8 } from "../protocol/binary_string.ts";
 import { writeAllSync } from "../transport/stream_conn.ts";
 import { readUniqueId, UNIQUE_ID_FILES } from "../transport/unique_id.ts";
-import type { Tracer } from "../trace/trace.ts";
+import { TraceModule, type Tracer } from "../trace/trace.ts";
 import { openTracer } from "../trace/trace_file.ts";
 import { EXIT } from "./exit_status.ts";
 import { type CommandLine, parseCommandLine, UsageError } from "./options.ts";
@@ -188,6 +188,7 @@ async function lockAndRun(
   });
 
   let element: string | undefined;
+  let fencingToken: string | undefined;
   // With -V, the line saying who blocks the request; printed before the command runs.
   let waitReport: Promise<void> | undefined;
   try {
@@ -216,22 +217,35 @@ async function lockAndRun(
     }
     if (result.status === "refused") return reportRefusal(result.rc, console);
     element = result.element;
+    fencingToken = result.fencingToken;
   } catch (error) {
     session.abort();
     return reportFailure(error, "flom_client_lock", console);
   }
 
   if (element !== undefined && settings.verbose) console.out(`Locked element is '${element}'\n`);
+  // Our daemon on this host keeps the lock for the command should this process die first.
+  let commandReport: Promise<void> | undefined;
+  const reportTo = fencingToken !== undefined && settings.socketName !== undefined
+    ? fencingToken
+    : undefined;
   const status = await runCommand(call.command, {
     ...(element === undefined ? {} : { element }),
     env: {
       FLOM_RESOURCE_NAME: settings.resourceName,
       ...(element === undefined ? {} : { FLOM_RESOURCE_ELEMENT: element }),
+      ...(fencingToken === undefined ? {} : { FLOM_FENCING_TOKEN: fencingToken }),
     },
+    ...(reportTo === undefined ? {} : {
+      onStart: (pid: number) => {
+        commandReport = reportCommandOf(settings, call, { fencingToken: reportTo, pid });
+      },
+    }),
     warn: (line) => console.err(`${line}\n`),
     ignoredSignals: settings.ignoredSignals.map((number) => ({ number, name: signalName(number) })),
     tracer: call.tracer,
   });
+  await commandReport;
   try {
     // A failed command rolls back what it took (only transactional sequences care).
     await session.unlock(status !== 0);
@@ -240,6 +254,29 @@ async function lockAndRun(
     return reportFailure(error, "flom_client_unlock", console);
   }
   return status;
+}
+
+/** Sends the command report on a connection of its own; a failure only loses the protection. */
+async function reportCommandOf(
+  settings: Settings,
+  call: { privateSocket: boolean; tracer: Tracer },
+  report: { fencingToken: string; pid: number },
+): Promise<void> {
+  try {
+    const conn = await connectDaemon({
+      settings,
+      privateSocket: call.privateSocket,
+      autoStart: false,
+      argv: [],
+      tracer: call.tracer,
+    });
+    await reportCommand(conn, { ...report, peerId: readUniqueId() ?? "" });
+  } catch (error) {
+    call.tracer.trace(
+      TraceModule.CLIENT,
+      `flom_client_lock: the command could not be reported: ${errorMessage(error)}`,
+    );
+  }
 }
 
 /**

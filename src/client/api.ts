@@ -65,6 +65,12 @@ export interface Lock extends AsyncDisposable {
   readonly resource: string;
   /** The set member, sequence value or timestamp a lock hands out; undefined for other kinds. */
   readonly element: string | undefined;
+  /**
+   * A number greater than that of every earlier grant of the resource, also by an earlier daemon
+   * (README, "Fencing tokens"): give it to a storage service that refuses older ones. Undefined
+   * from a daemon that gives none (FLoM 1.7.2).
+   */
+  readonly fencingToken: bigint | undefined;
   /** Releases the lock; `rollback` returns a transactional sequence value (`_S_`) to its pool. */
   unlock(options?: { rollback?: boolean }): Promise<void>;
 }
@@ -105,7 +111,7 @@ export async function lock(options: LockOptions = {}): Promise<Lock> {
     const result = await session.lock(request);
     if (result.status === "timeout") throw new LockError(RC.NETWORK_TIMEOUT);
     if (result.status === "refused") throw new LockError(result.rc);
-    return heldLock(session, settings.resourceName, result.element);
+    return heldLock(session, settings.resourceName, result);
   } catch (error) {
     session.abort();
     signal?.throwIfAborted();
@@ -115,7 +121,11 @@ export async function lock(options: LockOptions = {}): Promise<Lock> {
   }
 }
 
-function heldLock(session: LockSession, resource: string, element: string | undefined): Lock {
+function heldLock(
+  session: LockSession,
+  resource: string,
+  { element, fencingToken }: { element?: string; fencingToken?: string },
+): Lock {
   let released = false;
   const unlock = async ({ rollback = false } = {}) => {
     if (released) return;
@@ -126,7 +136,16 @@ function heldLock(session: LockSession, resource: string, element: string | unde
       await session.close();
     }
   };
-  return { resource, element, unlock, [Symbol.asyncDispose]: () => unlock() };
+  return {
+    resource,
+    element,
+    // A daemon that sends something other than a number gives no usable token.
+    fencingToken: fencingToken !== undefined && /^\d+$/.test(fencingToken)
+      ? BigInt(fencingToken)
+      : undefined,
+    unlock,
+    [Symbol.asyncDispose]: () => unlock(),
+  };
 }
 
 // The setting each option of lock() gives, read by the rules of the CLI's options.

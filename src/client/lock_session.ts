@@ -10,7 +10,7 @@ import {
 import { encodeMessage } from "../protocol/codec.ts";
 import { RC, strerror } from "../protocol/return_codes.ts";
 import { MessageStream } from "../transport/message_stream.ts";
-import type { StreamConn } from "../transport/stream_conn.ts";
+import { type StreamConn, writeAll } from "../transport/stream_conn.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import type { Settings } from "../config/settings.ts";
 import { toBinaryString } from "../protocol/binary_string.ts";
@@ -70,7 +70,7 @@ export function lockRequestOf(settings: Settings): LockRequestOptions | undefine
 
 /** How a lock request ended. `rc` carries the daemon's refusal (4, 5, 6, -14, -25). */
 export type LockResult =
-  | { status: "locked"; element?: string }
+  | { status: "locked"; element?: string; fencingToken?: string }
   | { status: "refused"; rc: number }
   | { status: "timeout" };
 
@@ -158,9 +158,11 @@ export class LockSession implements AsyncDisposable {
       if (first && this.#checkPeerId) this.#checkDaemonId(answer.peerId);
       switch (answer.rc) {
         case RC.OK:
-          return answer.element === undefined
-            ? { status: "locked" }
-            : { status: "locked", element: answer.element };
+          return {
+            status: "locked",
+            ...(answer.element === undefined ? {} : { element: answer.element }),
+            ...(answer.fencingToken === undefined ? {} : { fencingToken: answer.fencingToken }),
+          };
         case RC.LOCK_ENQUEUED:
           if (answer.wait !== undefined) options.onWait?.(answer.wait);
           continue;
@@ -303,6 +305,23 @@ export class LockSession implements AsyncDisposable {
     } finally {
       timer?.cancel();
     }
+  }
+}
+
+/**
+ * Tells our daemon, over `conn` (a connection of its own, which this closes), that the command
+ * under the lock granted with `fencingToken` runs as process `pid`: should this client die, the
+ * daemon keeps the lock until that process ends. The original's daemon just closes such a
+ * connection (docs/protocol-extensions.md).
+ */
+export async function reportCommand(
+  conn: StreamConn,
+  report: { fencingToken: string; pid: number; peerId: string },
+): Promise<void> {
+  try {
+    await writeAll(conn, encodeMessage({ kind: "commandReport", ...report }));
+  } finally {
+    conn.close();
   }
 }
 

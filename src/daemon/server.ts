@@ -1,15 +1,14 @@
 import { encodeMessage } from "../protocol/codec.ts";
 import {
   type ClientIdentity,
-  type LockAnswer,
-  MAX_CLIENT_MESSAGE_BYTES,
   MAX_DAEMON_MESSAGE_BYTES,
   type Message,
   type StatusRequest,
   type WaitInfo,
 } from "../protocol/messages.ts";
 import { RC } from "../protocol/return_codes.ts";
-import { type ConnId, LockTable, type Notice } from "../resources/lock_table.ts";
+import { type ConnId, LockTable } from "../resources/lock_table.ts";
+import type { ServedNotice, ServedTable, ServedTableFactory } from "./served_table.ts";
 import { type MessageHandler, MessageStream } from "../transport/message_stream.ts";
 import {
   OutOfDescriptors,
@@ -19,6 +18,9 @@ import {
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import { NO_SYSLOG, Severity, type SyslogWriter } from "../trace/syslog.ts";
 import { Alarm } from "./alarm.ts";
+import { AnswerBytes } from "./answer_bytes.ts";
+import { FencingTokens } from "./fencing.ts";
+import { OrphanedLocks, type ProcessIdentity, processIdentity, stillRunning } from "./orphans.ts";
 // Status views are rare, but the status file system asks for snapshots synchronously.
 import { buildSnapshot, type ConnectionInfo } from "../status/build_snapshot.ts";
 import type { StatusSnapshot } from "../status/snapshot.ts";
@@ -44,6 +46,8 @@ export interface DaemonServerOptions {
   syslog?: SyslogWriter;
   /** Counts what the daemon does, for `--metrics`; nothing is counted without it. */
   metrics?: DaemonMetrics;
+  /** Makes the lock table (an etcd-backed daemon's). @default an in-memory `LockTable` */
+  table?: ServedTableFactory;
 }
 
 // A quiesce request (`-x`) shortens the lifespan to this, as the original's grace time.
@@ -84,6 +88,10 @@ class ServedConnection implements MessageHandler {
   lockSeen = false;
   /** What the client said about itself in its lock request (flom clients). */
   client: ClientIdentity | undefined;
+  /** The fencing token of the lock it holds. */
+  fencingToken: string | undefined;
+  /** The command that runs under its lock, as the client reported it (local flom clients). */
+  command: ProcessIdentity | undefined;
 
   constructor(
     readonly id: ConnId,
@@ -97,6 +105,11 @@ class ServedConnection implements MessageHandler {
 
   onEnd(error?: unknown): void {
     this.events.end(this, error);
+  }
+
+  /** A client on this host: a UNIX socket's. */
+  get local(): boolean {
+    return !("hostname" in this.stream.conn.remoteAddr);
   }
 
   /** The connection as status views show it. */
@@ -115,7 +128,7 @@ class ServedConnection implements MessageHandler {
  */
 export class DaemonServer implements AsyncDisposable {
   #listener: StreamListener;
-  #table: LockTable;
+  #table: ServedTable;
   #now: () => number;
   #peerId: string;
   #lifespan: number;
@@ -149,9 +162,11 @@ export class DaemonServer implements AsyncDisposable {
   #lastReadAt = 0;
   /** Read buffers of ended connections, for new ones: allocating one costs microseconds. */
   #spareReadBuffers: Uint8Array[] = [];
-  /** The bytes of the answers without an element, encoded once; keyed step * 1024 + rc (reason
-   * codes lie within ±512). */
-  #answers = new Map<number, Uint8Array>();
+  #answers: AnswerBytes;
+  #fencingTokens: FencingTokens;
+  /** The connection holding each lock, by the lock's fencing token. */
+  #holdersByToken = new Map<string, ServedConnection>();
+  #orphans: OrphanedLocks;
   /** When the server was made: the daemon's start, for status views. */
   #startedAt: number;
 
@@ -159,11 +174,20 @@ export class DaemonServer implements AsyncDisposable {
     this.#listener = listener;
     this.#now = options.now ?? (() => performance.timeOrigin + performance.now());
     this.#metrics = options.metrics;
-    this.#table = new LockTable({
+    this.#table = options.table?.((notices) => {
+      this.#deliver(notices);
+      this.#reschedule();
+    }) ?? new LockTable({
       now: this.#now,
       ...(options.metrics === undefined ? {} : { waits: options.metrics }),
     });
     this.#startedAt = this.#now();
+    this.#fencingTokens = new FencingTokens(this.#now);
+    this.#answers = new AnswerBytes(options.peerId);
+    this.#orphans = new OrphanedLocks(this.#now, (conn) => {
+      this.#deliver(this.#table.drop(conn), this.#lastReadAt);
+      this.#reschedule();
+    });
     this.#peerId = options.peerId;
     this.#lifespan = options.lifespan;
     this.#checkPeerId = options.checkPeerId ?? false;
@@ -192,6 +216,7 @@ export class DaemonServer implements AsyncDisposable {
     this.#stopping = true;
     this.#idleAlarm.cancel();
     this.#tickAlarm.cancel();
+    this.#orphans.stop();
     try {
       this.#listener.close();
     } catch {
@@ -309,20 +334,33 @@ export class DaemonServer implements AsyncDisposable {
     if (this.#spareReadBuffers.length < SPARE_READ_BUFFERS) {
       this.#spareReadBuffers.push(connection.stream.readBuffer);
     }
-    if (!this.#stopping) {
+    if (this.#stopping) return;
+    const { command } = connection;
+    if (command !== undefined && this.#table.holds(connection.id) && stillRunning(command)) {
+      // Its client died, not its command: the lock stays with the command until it ends.
+      this.#tracer.trace(
+        TraceModule.LOCKER,
+        `connection ${connection.id} closed; its lock is kept until process ${command.pid} ends`,
+      );
+      this.#orphans.keep(connection.id, command, connection.info());
+    } else {
+      this.#forgetToken(connection);
       this.#deliver(this.#table.drop(connection.id), this.#lastReadAt);
-      this.#reschedule();
     }
+    this.#reschedule();
   }
 
   /** Acts on one message; false when the connection must be closed. */
   #handle(connection: ServedConnection, message: Message): boolean {
     const { id, stream } = connection;
-    if (message.kind === "lock" || message.kind === "shutdown" || message.kind === "status") {
+    if (
+      message.kind === "lock" || message.kind === "shutdown" || message.kind === "status" ||
+      message.kind === "commandReport"
+    ) {
       this.#syslog.log(
         Severity.INFO,
         `FLM015I a connecting peer sent id '${message.peerId}' for verb ${
-          message.kind === "lock" ? 1 : message.kind === "status" ? 3 : 5
+          message.kind === "lock" ? 1 : message.kind === "shutdown" ? 5 : 3
         } and step 8`,
       );
       if (this.#checkPeerId && !this.#isCertified(id, stream.conn, message.peerId)) return false;
@@ -338,12 +376,15 @@ export class DaemonServer implements AsyncDisposable {
           create: message.create,
           lifespan: Math.abs(message.lifespan),
         });
+        if (outcome === undefined) return true; // answered later, by a step-16 notice
         if (outcome.rc === RC.PROTOCOL_ERROR) return false;
         this.#metrics?.answered(outcome.rc);
-        if (outcome.rc === RC.LOCK_ENQUEUED && message.explain) {
+        if (outcome.rc === RC.OK) {
+          this.#sendGrant(connection, 16, outcome.element);
+        } else if (outcome.rc === RC.LOCK_ENQUEUED && message.explain) {
           this.#sendWaitInfo(connection);
         } else {
-          this.#send(stream, 16, outcome.rc, "element" in outcome ? outcome.element : undefined);
+          this.#send(stream, 16, outcome.rc);
         }
         if (FINAL_REFUSALS.has(outcome.rc)) stream.closeWrite();
         this.#deliver(notices);
@@ -352,10 +393,17 @@ export class DaemonServer implements AsyncDisposable {
       }
       case "unlock": {
         const { ok, notices } = this.#table.unlock(id, message.name, message.rollback);
+        if (ok) this.#forgetToken(connection);
         this.#deliver(notices, this.#lastReadAt);
         this.#reschedule();
         return ok;
       }
+      case "commandReport":
+        if (connection.lockSeen) return false;
+        this.#adoptCommand(message.fencingToken, message.pid);
+        // Nothing is answered; closing our side lets the reporter go at once.
+        stream.closeWrite();
+        return true;
       case "status":
         if (connection.lockSeen) return false;
         // A failed write means the peer is gone; its read loop sees that and cleans up.
@@ -417,11 +465,17 @@ export class DaemonServer implements AsyncDisposable {
   }
 
   /** Sends the notices; `releasedAt` is when the release that caused them was read. */
-  #deliver(notices: Notice[], releasedAt?: number): void {
+  #deliver(notices: ServedNotice[], releasedAt?: number): void {
     for (const notice of notices) {
       const connection = this.#connections.get(notice.conn);
       if (connection === undefined) continue;
-      this.#send(connection.stream, 24, notice.rc, notice.element);
+      const step = notice.step ?? 24;
+      if (notice.rc === RC.OK) {
+        this.#sendGrant(connection, step, notice.element, notice.fencingToken);
+      } else {
+        this.#send(connection.stream, step, notice.rc);
+        if (step === 16 && FINAL_REFUSALS.has(notice.rc)) connection.stream.closeWrite();
+      }
       this.#metrics?.answered(notice.rc);
       if (this.#tracesHandOffs && releasedAt !== undefined) {
         const micros = Math.round((performance.now() - releasedAt) * 1000);
@@ -433,29 +487,57 @@ export class DaemonServer implements AsyncDisposable {
     }
   }
 
-  /** Sends a lock answer: the first (step 16, with the daemon's id) or a later one (24). */
-  #send(stream: MessageStream, step: 16 | 24, rc: number, element: string | undefined): void {
-    let bytes = element === undefined ? this.#answers.get(step * 1024 + rc) : undefined;
-    if (bytes === undefined) {
-      const answer: LockAnswer = {
-        kind: "lockAnswer",
-        step,
-        ...(step === 16 ? { peerId: this.#peerId } : {}),
-        rc,
-        ...(element === undefined ? {} : { element }),
-      };
-      bytes = encodeMessage(answer);
-      if (element === undefined) this.#answers.set(step * 1024 + rc, bytes);
-    }
+  /** Sends an answer that is no grant: the first (step 16) or a later one (24). */
+  #send(stream: MessageStream, step: 16 | 24, rc: number): void {
     // A failed write means the peer is gone; its read loop sees that and cleans up.
-    stream.writeBytes(bytes).catch(() => {});
+    stream.writeBytes(this.#answers.answer(step, rc)).catch(() => {});
+  }
+
+  /**
+   * Sends a grant with its fencing token (a new one of this daemon's unless the table gave one),
+   * by which the holder may report its command.
+   */
+  #sendGrant(
+    connection: ServedConnection,
+    step: 16 | 24,
+    element: string | undefined,
+    token?: string,
+  ): void {
+    const fencingToken = token ?? this.#fencingTokens.next();
+    connection.fencingToken = fencingToken;
+    this.#holdersByToken.set(fencingToken, connection);
+    const bytes = this.#answers.grant(step, element, fencingToken);
+    connection.stream.writeBytes(bytes).catch(() => {});
+  }
+
+  #forgetToken(connection: ServedConnection): void {
+    if (connection.fencingToken === undefined) return;
+    this.#holdersByToken.delete(connection.fencingToken);
+    connection.fencingToken = undefined;
+  }
+
+  /**
+   * A client reported the process of the command under its lock: should the client die, the
+   * lock stays until that process ends. Taken only from a local client that holds the lock of
+   * that token, for a child of its own (a claim about another process would pin the lock).
+   */
+  #adoptCommand(fencingToken: string, pid: number): void {
+    const holder = this.#holdersByToken.get(fencingToken);
+    if (holder === undefined || !holder.local || holder.client?.pid === undefined) return;
+    const process = processIdentity(pid);
+    if (process?.parent !== holder.client.pid) return;
+    holder.command = process;
+    this.#tracer.trace(
+      TraceModule.LOCKER,
+      `connection ${holder.id}: its lock is kept for process ${pid} should the client die`,
+    );
   }
 
   /** The status document of this instant, taken in one step. */
   statusSnapshot(): StatusSnapshot {
     return buildSnapshot(
       this.#table.snapshot(),
-      (conn) => this.#connections.get(conn)?.info(),
+      (conn) => this.#connections.get(conn)?.info() ?? this.#orphans.info(conn),
       { pid: Deno.pid, startedAt: this.#startedAt },
     );
   }
@@ -492,28 +574,17 @@ export class DaemonServer implements AsyncDisposable {
   #sendWaitInfo(connection: ServedConnection): void {
     const blockers = this.#table.blockers(connection.id);
     const first = blockers?.holders[0];
+    let wait: WaitInfo | undefined;
     if (blockers !== undefined && first !== undefined) {
       const holder = this.#connections.get(first.conn)?.info() ?? { peer: "unknown" };
-      const wait: WaitInfo = {
+      wait = {
         holders: blockers.holders.length,
         ahead: blockers.ahead,
         heldMs: Math.max(0, Math.round(this.#now() - first.since)),
         holder: { peer: holder.peer, ...holder.client },
       };
-      const answer = encodeMessage({
-        kind: "lockAnswer",
-        step: 16,
-        peerId: this.#peerId,
-        rc: RC.LOCK_ENQUEUED,
-        wait,
-      });
-      // What a holder said about itself must not make the answer too long for its reader.
-      if (answer.length <= MAX_CLIENT_MESSAGE_BYTES) {
-        connection.stream.writeBytes(answer).catch(() => {});
-        return;
-      }
     }
-    this.#send(connection.stream, 16, RC.LOCK_ENQUEUED, undefined);
+    connection.stream.writeBytes(this.#answers.enqueued(wait)).catch(() => {});
   }
 
   /** Sets the two alarms: the lock table's next deadline and the idle exit. */

@@ -9,7 +9,7 @@ import { MAX_CLIENT_MESSAGE_BYTES } from "../protocol/messages.ts";
 import { RC } from "../protocol/return_codes.ts";
 import { MemoryListener } from "../transport/_memory_conn.ts";
 import { MessageStream } from "../transport/message_stream.ts";
-import { FakeClock } from "../resources/_testing.ts";
+import { FakeClock, START } from "../resources/_testing.ts";
 import { DaemonMetrics } from "./metrics.ts";
 import { DaemonServer } from "./server.ts";
 
@@ -43,11 +43,37 @@ const firstAnswer = (rc: number): Message => ({
   rc,
 });
 
+/** A grant in the first answer, with its fencing token. */
+const firstGrant = (fencingToken: string): Message => ({
+  ...firstAnswer(RC.OK),
+  fencingToken,
+} as Message);
+
 Deno.test("DaemonServer grants a free resource at once, in its first answer", async () => {
   await using daemon = startServer();
   using client = daemon.connect();
   await client.write(lock("R"));
-  deepStrictEqual(await client.read(), firstAnswer(RC.OK));
+  // On the clock's epoch, the first token is 1.
+  deepStrictEqual(await client.read(), firstGrant("1"));
+});
+
+Deno.test("DaemonServer gives every grant a greater fencing token, from the clock's milliseconds", async () => {
+  const clock = new FakeClock();
+  await using daemon = startServer(clock.now);
+  const tokens: bigint[] = [];
+  for (const name of ["R", "R", "S"]) {
+    using client = daemon.connect();
+    await client.write(lock(name));
+    tokens.push(BigInt((await client.read() as { fencingToken: string }).fencingToken));
+    await client.write({ kind: "unlock", name, rollback: false });
+    // Within one millisecond, the tokens count up; a later millisecond starts higher.
+    clock.advance(name === "S" ? 1000 : 0.25);
+  }
+  using client = daemon.connect();
+  await client.write(lock("R"));
+  tokens.push(BigInt((await client.read() as { fencingToken: string }).fencingToken));
+  const base = BigInt(START) * 4194304n;
+  deepStrictEqual(tokens, [base, base + 1n, base + 2n, BigInt(START + 1000) * 4194304n]);
 });
 
 Deno.test("DaemonServer stops at the end of its scope: listener and connections closed", async () => {
@@ -58,7 +84,7 @@ Deno.test("DaemonServer stops at the end of its scope: listener and connections 
     await using server = new DaemonServer(listener, { lifespan: -1, peerId: "daemon-id" });
     served = server.serve();
     await client.write(lock("R"));
-    deepStrictEqual(await client.read(), firstAnswer(RC.OK));
+    strictEqual((await client.read() as { rc: number }).rc, RC.OK);
   }
   await served;
   await rejects(listener.accept(), Deno.errors.BadResource);
@@ -74,7 +100,12 @@ Deno.test("DaemonServer queues a second request and grants it when the holder un
   await waiter.write(lock("R"));
   deepStrictEqual(await waiter.read(), firstAnswer(RC.LOCK_ENQUEUED));
   await holder.write({ kind: "unlock", name: "R", rollback: false });
-  deepStrictEqual(await waiter.read(), { kind: "lockAnswer", step: 24, rc: RC.OK });
+  deepStrictEqual(await waiter.read(), {
+    kind: "lockAnswer",
+    step: 24,
+    rc: RC.OK,
+    fencingToken: "2",
+  });
   holder.close();
   waiter.close();
 });

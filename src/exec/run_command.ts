@@ -23,6 +23,8 @@ export interface RunCommandOptions {
    * fatal to flom; the command keeps its default handling.
    */
   ignoredSignals?: { number: number; name: string }[];
+  /** Called once the command runs, with its process id. */
+  onStart?: (pid: number) => void;
   tracer?: Tracer;
 }
 
@@ -84,6 +86,7 @@ export async function runCommand(command: string[], options: RunCommandOptions):
       options.warn(`flom: cannot execute '${program}': ${whyNotExecutable(program, error)}`);
       return UNABLE_TO_EXECUTE;
     }
+    options.onStart?.(child.pid);
     pending.forEach(deliver);
     // Deno reports a child killed by signal N with code 128+N, as a shell does.
     return (await child.status).code;

@@ -13,6 +13,7 @@
 import { ProtocolError } from "../errors.ts";
 import {
   type ClientIdentity,
+  type CommandReport,
   type DiscoverAnswer,
   type LockAnswer,
   type LockRequest,
@@ -64,7 +65,9 @@ function serialize(message: Message): string {
         Verb.Lock,
         message.step,
         (message.peerId === undefined ? "" : session(message.peerId)) +
-          `<answer rc="${message.rc}"${element}${waitAttributes(message.wait)}/>`,
+          `<answer rc="${message.rc}"${element}${attribute("fencing", message.fencingToken)}${
+            waitAttributes(message.wait)
+          }/>`,
       );
     }
     case "unlock":
@@ -83,6 +86,13 @@ function serialize(message: Message): string {
       );
     case "statusAnswer":
       return envelope(Verb.Ping, 16, `<status bytes="${message.bytes}"/>`);
+    case "commandReport":
+      return envelope(
+        Verb.Ping,
+        8,
+        session(message.peerId) +
+          `<command fencing="${escapeValue(message.fencingToken)}" pid="${message.pid}"/>`,
+      );
     case "discover":
       return envelope(Verb.Discover, 8, "");
     case "discoverAnswer":
@@ -298,9 +308,11 @@ function resolveReferences(raw: string): string {
 }
 
 const KNOWN_TAGS = new Set(["session", "resource", "answer", "network", "shutdown"]);
-// A tag of flom's status messages, known only in verb 3: elsewhere, as in the original, an
+// The tags of flom's own messages, known only in verb 3: elsewhere, as in the original, an
 // unknown tag with attributes makes the message invalid.
 const STATUS_TAG = "status";
+const COMMAND_TAG = "command";
+const VERB_3_TAGS = new Set([STATUS_TAG, COMMAND_TAG]);
 
 /** Turns the tags of a document into a message, with the original's validity checks. */
 function interpret(tags: Tag[]): Message {
@@ -316,7 +328,7 @@ function interpret(tags: Tag[]): Message {
   // Like the original, a repeated tag adds to (and overrides) the attributes already read.
   const body = new Map<string, Map<string, string>>();
   for (const { name, attributes } of tags.slice(1)) {
-    if (KNOWN_TAGS.has(name) || (name === STATUS_TAG && verb === Verb.Ping)) {
+    if (KNOWN_TAGS.has(name) || (VERB_3_TAGS.has(name) && verb === Verb.Ping)) {
       const merged = body.get(name) ?? new Map<string, string>();
       for (const [key, value] of attributes) merged.set(key, value);
       body.set(name, merged);
@@ -336,6 +348,7 @@ function interpret(tags: Tag[]): Message {
       break;
     case Verb.Ping:
       if (body.has(STATUS_TAG) && (step === 8 || step === 16)) return statusMessage(step, body);
+      if (body.has(COMMAND_TAG) && step === 8) return commandReport(body);
       if (step === 8 || step === 16) return { kind: "ping", step };
       break;
     case Verb.Discover:
@@ -377,6 +390,7 @@ function lockAnswer(step: LockAnswer["step"], body: Body): LockAnswer {
   const session = step === 16 ? body.get("session") : undefined;
   const element = answer?.get("element");
   const wait = readWaitInfo(answer);
+  const fencingToken = answer?.get("fencing");
   return {
     kind: "lockAnswer",
     step,
@@ -384,6 +398,8 @@ function lockAnswer(step: LockAnswer["step"], body: Body): LockAnswer {
     rc: readInteger(answer, "rc") ?? 0,
     ...(element === undefined ? {} : { element }),
     ...(wait === undefined ? {} : { wait }),
+    // Any text: a client passes it on and compares nothing.
+    ...(fencingToken === undefined ? {} : { fencingToken }),
   };
 }
 
@@ -411,6 +427,21 @@ function readWaitInfo(answer: Attributes | undefined): WaitInfo | undefined {
     ahead: extensionInteger(answer, "ahead") ?? 0,
     heldMs: extensionInteger(answer, "heldms") ?? 0,
     holder: { peer: answer?.get("holderpeer") ?? "", ...readIdentity(answer, "holder") },
+  };
+}
+
+function commandReport(body: Body): CommandReport {
+  const command = body.get(COMMAND_TAG)!;
+  const fencingToken = command.get("fencing");
+  const pid = readInteger(command, "pid");
+  if (fencingToken === undefined || pid === undefined || pid <= 0) {
+    throw invalid("a command report needs its lock's fencing token and a process id");
+  }
+  return {
+    kind: "commandReport",
+    peerId: body.get("session")?.get("peerid") ?? "",
+    fencingToken,
+    pid,
   };
 }
 

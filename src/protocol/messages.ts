@@ -83,6 +83,11 @@ export interface LockAnswer {
   element?: string;
   /** Who blocks the request, on an enqueued answer to a request that asked (our daemon only). */
   wait?: WaitInfo;
+  /**
+   * On a grant of our daemon: a decimal number greater than every token the daemon gave before
+   * for the resource, across restarts (docs/protocol-extensions.md).
+   */
+  fencingToken?: string;
 }
 
 /** Client → daemon (2, 8): release a lock (no answer). */
@@ -110,6 +115,19 @@ export interface StatusRequest {
   peerId: string;
   /** The answer's format; `json` is the only one. */
   format: string;
+}
+
+/**
+ * Client → our daemon (3, 8) with a `<command>` tag, on a connection of its own: the command that
+ * runs under the lock granted with `fencingToken` has process id `pid`, so that the daemon keeps
+ * the lock until that process ends should the client die first. The original's daemon closes
+ * such a connection, as for a status request.
+ */
+export interface CommandReport {
+  kind: "commandReport";
+  peerId: string;
+  fencingToken: string;
+  pid: number;
 }
 
 /**
@@ -150,6 +168,7 @@ export type Message =
   | Ping
   | StatusRequest
   | StatusAnswer
+  | CommandReport
   | DiscoverRequest
   | DiscoverAnswer
   | ShutdownRequest;

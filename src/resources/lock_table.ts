@@ -233,6 +233,11 @@ export class LockTable {
     return { takenAt: now, resources: [...byEntry.values()], parked };
   }
 
+  /** Whether `conn` holds a lock (granted, not yet released). */
+  holds(conn: ConnId): boolean {
+    return this.#connections.get(conn)?.state === State.Holder;
+  }
+
   /**
    * Who a waiting connection waits for: the holders of its resource, longest held first, and how
    * many requests are queued before it. Undefined unless `conn` waits in a queue.

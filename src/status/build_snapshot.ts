@@ -12,6 +12,8 @@ export interface ConnectionInfo {
   /** `local` for a UNIX socket client, else `ADDRESS/PORT`. */
   peer: string;
   client?: ClientIdentity;
+  /** The connection is gone, and its lock is kept for this process: its command. */
+  orphanedPid?: number;
 }
 
 /** The daemon itself. */
@@ -33,7 +35,12 @@ export function buildSnapshot(
   const now = table.takenAt;
   const peerOf = (conn: number): PeerStatus => {
     const info = connection(conn);
-    return { connection: conn, peer: info?.peer ?? "unknown", ...info?.client };
+    return {
+      connection: conn,
+      peer: info?.peer ?? "unknown",
+      ...info?.client,
+      ...(info?.orphanedPid === undefined ? {} : { orphanedPid: info.orphanedPid }),
+    };
   };
   const requestOf = (view: RequestView): RequestStatus => ({
     ...(view.mode === undefined

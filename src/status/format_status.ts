@@ -24,9 +24,16 @@ export function formatDuration(ms: number): string {
 
 /**
  * Who a client is: `pid 4242 on mojan: backup.sh` for a flom client that said so, its peer
- * (`10.0.0.5/44854`, `local`) for any other.
+ * (`10.0.0.5/44854`, `local`) for any other, `orphaned pid 4250: backup.sh` for the command
+ * that holds the lock of a client that died.
  */
-export function describeClient(client: ClientIdentity & { peer: string }): string {
+export function describeClient(
+  client: ClientIdentity & { peer: string; orphanedPid?: number },
+): string {
+  if (client.orphanedPid !== undefined) {
+    return `orphaned pid ${client.orphanedPid}` +
+      (client.program === undefined ? "" : `: ${client.program}`);
+  }
   if (client.pid === undefined) return client.peer;
   const host = client.host === undefined ? "" : ` on ${client.host}`;
   const program = client.program === undefined ? "" : `: ${client.program}`;

@@ -24,6 +24,11 @@ export interface PeerStatus {
   pid?: number;
   host?: string;
   program?: string;
+  /**
+   * The client died while the command it started still runs: the lock is kept for that process
+   * (its id here) until it ends.
+   */
+  orphanedPid?: number;
 }
 
 /** What a request asks for: a lock mode (simple, hierarchical) or a quantity (numeric). */
