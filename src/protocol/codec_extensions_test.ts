@@ -111,3 +111,50 @@ Deno.test("decodeMessage() refuses a <status> tag with attributes outside verb 3
     (error) => error instanceof ProtocolError && error.rc === RC.PROTOCOL_ERROR,
   );
 });
+
+Deno.test("a grant carries its fencing token on <answer>, which decodeMessage() reads back", () => {
+  const grant: LockAnswer = {
+    kind: "lockAnswer",
+    step: 24,
+    rc: RC.OK,
+    element: "red",
+    fencingToken: "7535441791969918976",
+  };
+  assert.equal(
+    text(grant),
+    HEAD + `<msg level="3" verb="1" step="24">` +
+      `<answer rc="0" element="red" fencing="7535441791969918976"/></msg>`,
+  );
+  assert.deepEqual(decodeMessage(encodeMessage(grant)), grant);
+});
+
+Deno.test("the command report is verb 3 step 8 with a <command> tag naming the lock's token and the process", () => {
+  const report = { kind: "commandReport", peerId: "p", fencingToken: "42", pid: 4250 } as const;
+  assert.equal(
+    text(report),
+    HEAD + `<msg level="3" verb="3" step="8"><session peerid="p"/>` +
+      `<command fencing="42" pid="4250"/></msg>`,
+  );
+  assert.deepEqual(decodeMessage(encodeMessage(report)), report);
+  for (
+    const body of [
+      `<command pid="4250"/>`,
+      `<command fencing="42"/>`,
+      `<command fencing="42" pid="0"/>`,
+    ]
+  ) {
+    assert.throws(
+      () => decode(`<msg level="3" verb="3" step="8">${body}</msg>`),
+      (error) => error instanceof ProtocolError && error.rc === RC.PROTOCOL_ERROR,
+    );
+  }
+  // Outside verb 3 it is a tag the original does not know: the message is invalid.
+  assert.throws(
+    () =>
+      decode(
+        `<msg level="3" verb="2" step="8"><command fencing="42" pid="1"/>` +
+          `<resource name="UQ==" rollback="0" /></msg>`,
+      ),
+    (error) => error instanceof ProtocolError && error.rc === RC.PROTOCOL_ERROR,
+  );
+});
