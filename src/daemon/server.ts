@@ -1,3 +1,11 @@
+/**
+ * The daemon's server: connections in, answers out, the lock table in between, and what the
+ * daemon adds to the original (status, orphaned locks, fencing tokens, metrics).
+ *
+ * Longer than most modules: every message of every connection passes through one handler whose
+ * cases share the server's state (connections, table, alarms, tokens); the parts that stand alone
+ * live beside it (answer_bytes.ts, fencing.ts, orphans.ts, metrics.ts).
+ */
 import { encodeMessage } from "../protocol/codec.ts";
 import {
   type ClientIdentity,

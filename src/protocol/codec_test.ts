@@ -1,3 +1,10 @@
+/**
+ * The codec against the original's bytes: every captured message round-trips, every documented
+ * quirk of its parser is reproduced, and random and mutated input is refused cleanly.
+ *
+ * Longer than most test files: one table of captured messages and one case per parser rule,
+ * kept together so that a change to the codec is checked against all of them at once.
+ */
 import { ProtocolError } from "../errors.ts";
 import assert from "node:assert/strict";
 import { toBinaryString } from "./binary_string.ts";
