@@ -1,0 +1,47 @@
+/**
+ * What the server asks of a lock table: the in-memory `LockTable`, or the table of an etcd-backed
+ * daemon (src/etcd/etcd_lock_table.ts), which decides asynchronously.
+ */
+import type {
+  LockRequestInput,
+  LockTable,
+  Notice,
+  TableSnapshot,
+} from "../resources/lock_table.ts";
+import type { ConnId } from "../resources/resource.ts";
+
+/**
+ * An answer the server sends outside the answer to a message it has just read: by default a grant
+ * or refusal at step 24; an asynchronous table also answers lock requests this way (step 16), and
+ * gives its grants their fencing token.
+ */
+export interface ServedNotice extends Notice {
+  /** @default 24 */
+  step?: 16 | 24;
+  /** The grant's fencing token; the server makes one when there is none. */
+  fencingToken?: string;
+}
+
+/** The lock table of a daemon. */
+export interface ServedTable {
+  /** True when the daemon may retire: nothing held, waited for or parked. */
+  readonly isEmpty: boolean;
+  /**
+   * A lock request. An undefined outcome means the answer comes later, as a step-16 notice
+   * through the `deliver` function the table was made with.
+   */
+  lock(
+    conn: ConnId,
+    request: LockRequestInput,
+  ): { outcome: { rc: number; element?: string } | undefined; notices: ServedNotice[] };
+  unlock(conn: ConnId, name: string, rollback: boolean): { ok: boolean; notices: ServedNotice[] };
+  drop(conn: ConnId): ServedNotice[];
+  holds(conn: ConnId): boolean;
+  blockers(conn: ConnId): ReturnType<LockTable["blockers"]>;
+  nextDeadline(): number | undefined;
+  tick(): ServedNotice[];
+  snapshot(): TableSnapshot;
+}
+
+/** Makes a table that sends its asynchronous answers through `deliver`. */
+export type ServedTableFactory = (deliver: (notices: ServedNotice[]) => void) => ServedTable;
