@@ -17,6 +17,7 @@ import type { DiscoveryResponder } from "./discovery_responder.ts";
 import type { DaemonLaunch, StartReport } from "./launch_contract.ts";
 import { type Bind, DaemonAlreadyRunning, listenEndpoint } from "./listener.ts";
 import { DaemonServer } from "./server.ts";
+import type { ServedNotice, ServedTableFactory } from "./served_table.ts";
 import type { StreamListener } from "../transport/stream_conn.ts";
 
 const STOP_SIGNALS: Deno.Signal[] = ["SIGTERM", "SIGINT", "SIGQUIT"];
@@ -79,6 +80,13 @@ export async function runDaemon(
   const metrics = settings.metricsAddress === undefined
     ? undefined
     : new (await import("./metrics.ts")).DaemonMetrics();
+  // An etcd-backed daemon keeps its locks in etcd; declared before the server, the table (and its
+  // lease) goes after it, so that its locks are released at once on a clean stop.
+  const etcd = settings.etcdEndpoints === undefined
+    ? undefined
+    : await openEtcdTable(settings, () => server.stop(), { tracer, syslog, report });
+  await using _etcdTable = etcd?.table;
+  if (settings.etcdEndpoints !== undefined && etcd === undefined) return 1;
   await using server = new DaemonServer(listener, {
     lifespan: settings.daemonLifespan,
     peerId: readUniqueId() ?? "",
@@ -86,6 +94,7 @@ export async function runDaemon(
     tracer,
     syslog,
     ...(metrics === undefined ? {} : { metrics }),
+    ...(etcd === undefined ? {} : { table: etcd.factory }),
   });
   await using metricsServer = settings.metricsAddress === undefined
     ? undefined
@@ -165,6 +174,53 @@ async function answerDiscovery(
   } catch (error) {
     tracer.trace(TraceModule.DAEMON, `cannot answer discovery: ${errorMessage(error)}`);
     report({ rc: RC.CONNECT_ERROR, message: errorMessage(error) });
+    return undefined;
+  }
+}
+
+/**
+ * The lock table over the etcd cluster of `--etcd-endpoints`, with the daemon's lease granted;
+ * undefined when etcd cannot be reached, which has been reported. `lost` stops the daemon when
+ * the lease expired: its locks are gone, and its clients see their connections closed. Only
+ * etcd-backed daemons load the etcd modules.
+ */
+async function openEtcdTable(
+  settings: Settings,
+  lost: () => void,
+  { tracer, syslog, report }: StartLog,
+): Promise<{ table: AsyncDisposable; factory: ServedTableFactory } | undefined> {
+  const { EtcdClient } = await import("../etcd/client.ts");
+  const { EtcdLockTable } = await import("../etcd/etcd_lock_table.ts");
+  const { parseEtcdEndpoints } = await import("../config/values.ts");
+  const endpoints = parseEtcdEndpoints(settings.etcdEndpoints!)!;
+  let deliver: (notices: ServedNotice[]) => void = () => {};
+  try {
+    const table = await EtcdLockTable.open(new EtcdClient(endpoints, { rounds: 5 }), {
+      prefix: settings.etcdPrefix,
+      leaseTtl: settings.etcdLeaseTtl,
+      deliver: (notices) => deliver(notices),
+      leaseLost: (reason) => {
+        tracer.trace(TraceModule.DAEMON, `etcd: ${reason}: every lock is lost, stopping`);
+        syslog.log(Severity.ERR, `etcd ${reason}: the daemon's locks are lost; it stops`);
+        lost();
+      },
+      tracer,
+    });
+    tracer.trace(
+      TraceModule.DAEMON,
+      `etcd: locks under '${settings.etcdPrefix}', lease ${table.lease}`,
+    );
+    return {
+      table,
+      factory: (send) => {
+        deliver = send;
+        return table;
+      },
+    };
+  } catch (error) {
+    const message = `cannot use etcd at ${endpoints.join(",")}: ${errorMessage(error)}`;
+    tracer.trace(TraceModule.DAEMON, message);
+    report({ rc: RC.DAEMON_NOT_STARTED, message });
     return undefined;
   }
 }

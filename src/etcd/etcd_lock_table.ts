@@ -1,0 +1,494 @@
+/**
+ * The lock table of a stateless daemon: every lock request is a key in etcd, so that daemons on
+ * several hosts pointing at one etcd cluster lock against each other (README, "Across hosts
+ * without a single point of failure").
+ *
+ * Layout, under the prefix: `<prefix><resource>/<lease>/<connection>` per request (the request
+ * as JSON: name, mode, quantity, granted), attached to the daemon's lease, so that the requests
+ * of a daemon that died vanish when its lease expires; and `<prefix><resource>/v`, the resource's
+ * version key, which every write of the resource rewrites in the same txn. `<resource>` is the
+ * lock key of the name (`/a` for `/a/b/c`) URI-encoded, so that no resource's keys lie inside
+ * another one's range; `<lease>` is the lease's id in hex, `<connection>` zero-padded.
+ *
+ * A decision reads the resource's keys, replays them with the in-memory rules (replay.ts:
+ * holders, then waiters in create-revision order, then the new requests) and records what it
+ * decided in a txn that succeeds only if the version key has not changed since the read;
+ * otherwise it reads again. A request removed by a lease's expiry does not rewrite the version
+ * key, but a removal only frees what a decision took as taken, so a decision made before it stays
+ * safe. Each daemon grants only its own requests; waiters watch their resource's keys instead of
+ * polling. Every grant carries the revision of its txn as its fencing token: etcd's revisions
+ * grow with every write of the cluster, so tokens strictly increase per resource, across daemons
+ * and restarts.
+ */
+import { RC } from "../protocol/return_codes.ts";
+import type { LockRequestInput } from "../resources/lock_table.ts";
+import { lockKey, parseResourceName, requestParameter } from "../resources/names.ts";
+import type { ConnId, Notice } from "../resources/resource.ts";
+import { admissible } from "../resources/resource_kinds.ts";
+import type { RequestView, ResourceView, TableSnapshot } from "../resources/table_snapshot.ts";
+import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
+import type { EtcdClient, KeyValue, TxnOp } from "./client.ts";
+import { prefixEnd } from "./json_gateway.ts";
+import { ETCD_KINDS, replay, type StoredRequest } from "./replay.ts";
+
+/** An answer the daemon sends: at step 16 (the first one) or 24, with the grant's token. */
+export interface EtcdNotice extends Notice {
+  step: 16 | 24;
+  fencingToken?: string;
+}
+
+/** Options of {@link EtcdLockTable.open}. */
+export interface EtcdLockTableOptions {
+  /** Where the keys live; ends with `/`. @default "/flom/" */
+  prefix?: string;
+  /** The lease of the daemon's requests, in seconds. @default 10 */
+  leaseTtl?: number;
+  /** Sends answers decided after `lock()` returned, and the grants of waiters. */
+  deliver: (notices: EtcdNotice[]) => void;
+  /** Told once when the lease could not be renewed before it expired: every lock is gone. */
+  leaseLost?: (reason: string) => void;
+  /** The clock of status views (epoch milliseconds). @default Date.now */
+  now?: () => number;
+  tracer?: Tracer;
+}
+
+// A request of a kind this daemon does not serve (sets, sequences, timestamps: their elements
+// need counters in etcd that are not written yet) is answered with the original's code for a
+// feature that is not active.
+const NOT_SERVED = { rc: RC.INACTIVE_FEATURE };
+const INVALID_REQUEST = { rc: RC.PROTOCOL_ERROR };
+const INVALID_NAME = { rc: RC.INVALID_RESOURCE_NAME };
+
+// After a failed read or txn (a member stopping, an election), the next attempt waits this long.
+const RETRY_PAUSE_MS = 200;
+
+/** One request of a connection of this daemon. */
+interface Local {
+  readonly conn: ConnId;
+  readonly resource: ResourceState;
+  readonly key: string;
+  readonly request: LockRequestInput;
+  state: "adding" | "waiting" | "held";
+  since: number;
+}
+
+/** This daemon's requests on one resource, and the work it has to do there. */
+interface ResourceState {
+  readonly lockKey: string;
+  /** `<prefix><resource>/`: every key of the resource lies in [dir, prefixEnd(dir)). */
+  readonly dir: string;
+  readonly versionKey: string;
+  readonly locals: Set<Local>;
+  /** Requests not yet written, in arrival order. */
+  adds: Local[];
+  /** Keys to delete: released or cancelled requests. */
+  removals: Set<string>;
+  dirty: boolean;
+  running: boolean;
+  watch: AbortController | undefined;
+  /** The revision of the last decision: a watch starts after it. */
+  lastRevision: number;
+}
+
+/** The lock table over etcd; the daemon's server uses it as it uses the in-memory one. */
+export class EtcdLockTable implements AsyncDisposable {
+  readonly #client: EtcdClient;
+  readonly #prefix: string;
+  readonly #lease: string;
+  readonly #leaseHex: string;
+  readonly #deliver: (notices: EtcdNotice[]) => void;
+  readonly #now: () => number;
+  readonly #tracer: Tracer;
+  readonly #connections = new Map<ConnId, Local>();
+  readonly #resources = new Map<string, ResourceState>();
+  readonly #keepAlive: ReturnType<typeof setInterval>;
+  #closed = false;
+
+  private constructor(
+    client: EtcdClient,
+    lease: { id: string; ttl: number },
+    options: EtcdLockTableOptions,
+  ) {
+    this.#client = client;
+    this.#prefix = options.prefix ?? "/flom/";
+    this.#lease = lease.id;
+    this.#leaseHex = BigInt(lease.id).toString(16);
+    this.#deliver = options.deliver;
+    this.#now = options.now ?? Date.now;
+    this.#tracer = options.tracer ?? NO_TRACE;
+    // Renewed every third of its TTL, as etcd's own clients do: two renewals may fail in a row.
+    const renew = async () => {
+      if (this.#closed) return;
+      const ttl = await this.#client.keepAlive(this.#lease).catch(() => undefined);
+      if (ttl === 0 && !this.#closed) {
+        clearInterval(this.#keepAlive);
+        options.leaseLost?.(`lease ${this.#lease} expired`);
+      }
+    };
+    this.#keepAlive = setInterval(renew, Math.max(1000 * lease.ttl / 3, 100));
+  }
+
+  /** Grants the daemon's lease in `client`'s cluster and returns a table over it. */
+  static async open(client: EtcdClient, options: EtcdLockTableOptions): Promise<EtcdLockTable> {
+    const lease = await client.grantLease(options.leaseTtl ?? 10);
+    return new EtcdLockTable(client, lease, options);
+  }
+
+  /** The daemon's lease id (decimal). */
+  get lease(): string {
+    return this.#lease;
+  }
+
+  /** True when no connection of this daemon holds or waits. */
+  get isEmpty(): boolean {
+    return this.#connections.size === 0;
+  }
+
+  /** Stops renewing and revokes the lease: the daemon's locks are released at once. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#keepAlive);
+    for (const resource of this.#resources.values()) resource.watch?.abort();
+    await this.#client.revokeLease(this.#lease).catch((error) => {
+      this.#tracer.trace(TraceModule.LOCKER, `etcd: cannot revoke lease ${this.#lease}: ${error}`);
+    });
+  }
+
+  /**
+   * A lock request from `conn`. Refusals that need no read are answered at once; otherwise the
+   * outcome is undefined and the answer comes through `deliver`, at step 16.
+   */
+  lock(
+    conn: ConnId,
+    request: LockRequestInput,
+  ): { outcome: { rc: number; element?: string } | undefined; notices: Notice[] } {
+    if (this.#connections.has(conn)) return { outcome: INVALID_REQUEST, notices: [] };
+    const name = parseResourceName(request.name);
+    if (name === undefined) return { outcome: INVALID_NAME, notices: [] };
+    if (!admissible(name, request)) return { outcome: INVALID_REQUEST, notices: [] };
+    if (!ETCD_KINDS.has(name.kind)) return { outcome: NOT_SERVED, notices: [] };
+    const key = lockKey(name);
+    let resource = this.#resources.get(key);
+    if (resource === undefined) {
+      const dir = `${this.#prefix}${encodeURIComponent(key)}/`;
+      resource = {
+        lockKey: key,
+        dir,
+        versionKey: `${dir}v`,
+        locals: new Set(),
+        adds: [],
+        removals: new Set(),
+        dirty: false,
+        running: false,
+        watch: undefined,
+        lastRevision: 0,
+      };
+      this.#resources.set(key, resource);
+    }
+    const local: Local = {
+      conn,
+      resource,
+      key: `${resource.dir}${this.#leaseHex}/${String(conn).padStart(10, "0")}`,
+      request,
+      state: "adding",
+      since: this.#now(),
+    };
+    this.#connections.set(conn, local);
+    resource.locals.add(local);
+    resource.adds.push(local);
+    this.#schedule(resource);
+    return { outcome: undefined, notices: [] };
+  }
+
+  /** An unlock: releases the lock or cancels the wait; false if `name` is not what it locked. */
+  unlock(conn: ConnId, name: string, _rollback: boolean): { ok: boolean; notices: Notice[] } {
+    const local = this.#connections.get(conn);
+    if (local === undefined) return { ok: false, notices: [] };
+    const parsed = parseResourceName(name);
+    if (
+      name !== local.request.name &&
+      (parsed === undefined || lockKey(parsed) !== local.resource.lockKey)
+    ) {
+      return { ok: false, notices: [] };
+    }
+    this.#leave(local);
+    return { ok: true, notices: [] };
+  }
+
+  /** A connection closed: its request goes, whatever its state. */
+  drop(conn: ConnId): Notice[] {
+    const local = this.#connections.get(conn);
+    if (local !== undefined) this.#leave(local);
+    return [];
+  }
+
+  /** Whether `conn` holds a lock. */
+  holds(conn: ConnId): boolean {
+    return this.#connections.get(conn)?.state === "held";
+  }
+
+  /** Who a waiter waits for: not known to this daemon (the holders may be others'). */
+  blockers(_conn: ConnId): undefined {
+    return undefined;
+  }
+
+  /** Nothing happens here by the clock: lease expiries come from etcd. */
+  nextDeadline(): undefined {
+    return undefined;
+  }
+
+  tick(): Notice[] {
+    return [];
+  }
+
+  /** This daemon's requests only: the others' are in their daemons' views. */
+  snapshot(): TableSnapshot {
+    const resources: ResourceView[] = [];
+    let id = 1;
+    for (const resource of this.#resources.values()) {
+      const name = parseResourceName(resource.lockKey);
+      const view: ResourceView = {
+        id: id++,
+        name: resource.lockKey,
+        kind: name?.kind ?? "hierarchical",
+        holders: [],
+        waiters: [],
+      };
+      for (const local of resource.locals) {
+        if (local.state === "held") view.holders.push(requestView(local));
+        else view.waiters.push(requestView(local));
+      }
+      if (view.holders.length + view.waiters.length > 0) resources.push(view);
+    }
+    return { takenAt: this.#now(), resources, parked: [] };
+  }
+
+  #leave(local: Local): void {
+    this.#connections.delete(local.conn);
+    const { resource } = local;
+    resource.locals.delete(local);
+    const pending = resource.adds.indexOf(local);
+    if (pending >= 0) resource.adds.splice(pending, 1);
+    else resource.removals.add(local.key);
+    this.#schedule(resource);
+  }
+
+  /** Runs the resource's decisions until nothing is left to do, one at a time. */
+  #schedule(resource: ResourceState): void {
+    resource.dirty = true;
+    if (resource.running || this.#closed) return;
+    resource.running = true;
+    (async () => {
+      while (resource.dirty && !this.#closed) {
+        resource.dirty = false;
+        try {
+          await this.#decide(resource);
+        } catch (error) {
+          this.#tracer.trace(TraceModule.LOCKER, `etcd: ${resource.dir}: ${error}`);
+          resource.dirty = true;
+          await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+        }
+      }
+      resource.running = false;
+      this.#watchOrForget(resource);
+    })();
+  }
+
+  /** One read, replay and txn; a failed txn leaves the work for the next round. */
+  async #decide(resource: ResourceState): Promise<void> {
+    const adds = resource.adds;
+    const removals = resource.removals;
+    resource.adds = [];
+    resource.removals = new Set();
+    const requeue = () => {
+      resource.adds = [
+        ...adds.filter((local) => local.resource.locals.has(local)),
+        ...resource.adds,
+      ];
+      for (const key of removals) resource.removals.add(key);
+      resource.dirty = true;
+    };
+    const { revision: readAt, kvs } = await this.#client.range(
+      resource.dir,
+      prefixEnd(resource.dir),
+    )
+      .catch((error) => {
+        requeue();
+        throw error;
+      });
+    let version = 0;
+    const stored: { kv: KeyValue; request: StoredRequest }[] = [];
+    for (const kv of kvs) {
+      if (kv.key === resource.versionKey) version = kv.modRevision;
+      else if (!removals.has(kv.key)) stored.push({ kv, request: JSON.parse(kv.value) });
+    }
+    stored.sort((a, b) =>
+      a.kv.createRevision - b.kv.createRevision || (a.kv.key < b.kv.key ? -1 : 1)
+    );
+    const mine = new Map<string, Local>();
+    for (const local of resource.locals) mine.set(local.key, local);
+    // A request that must not create its resource (`-e no`) finds it only if someone uses it.
+    let exists = stored.length > 0;
+    const refusals = new Map<Local, number>();
+    const replayed = adds.filter((local) => {
+      if (local.request.create || exists) return exists = true;
+      // Waiting for a resource's creation is not served yet.
+      refusals.set(local, local.request.wait ? NOT_SERVED.rc : RC.LOCK_CANT_WAIT);
+      return false;
+    });
+    const { grantable, added: results } = replay(
+      stored.map((entry) => entry.request),
+      replayed.map((local) => storedRequest(local.request, false)),
+    );
+    const added = adds.map((local) => ({
+      rc: refusals.get(local) ?? results[replayed.indexOf(local)]!.rc,
+    }));
+    const ops: TxnOp[] = [...removals].map((key) => ({ deleteRange: { key } }));
+    const grants: Local[] = [];
+    for (const index of grantable) {
+      const local = mine.get(stored[index]!.kv.key);
+      if (local?.state !== "waiting") continue;
+      grants.push(local);
+      ops.push(this.#put(local.key, storedRequest(local.request, true)));
+    }
+    adds.forEach((local, index) => {
+      const rc = added[index]!.rc;
+      if (rc === RC.OK || rc === RC.LOCK_ENQUEUED) {
+        ops.push(this.#put(local.key, storedRequest(local.request, rc === RC.OK)));
+      }
+    });
+    let revision = readAt;
+    if (ops.length > 0) {
+      ops.push(this.#put(resource.versionKey, "v"));
+      const result = await this.#client.txn(
+        [{ key: resource.versionKey, target: "MOD", result: "EQUAL", value: version }],
+        ops,
+      ).catch((error) => {
+        requeue();
+        throw error;
+      });
+      if (!result.succeeded) {
+        requeue();
+        return;
+      }
+      revision = result.revision;
+    }
+    const token = String(revision);
+    const now = this.#now();
+    const notices: EtcdNotice[] = [];
+    for (const local of grants) {
+      if (this.#connections.get(local.conn) !== local) {
+        // It left while the txn ran: the key the txn wrote goes in the next round.
+        resource.removals.add(local.key);
+        resource.dirty = true;
+        continue;
+      }
+      local.state = "held";
+      local.since = now;
+      notices.push({ conn: local.conn, rc: RC.OK, step: 24, fencingToken: token });
+    }
+    adds.forEach((local, index) => {
+      const rc = added[index]!.rc;
+      const current = this.#connections.get(local.conn) === local;
+      if (!current) {
+        if (rc === RC.OK || rc === RC.LOCK_ENQUEUED) {
+          resource.removals.add(local.key);
+          resource.dirty = true;
+        }
+        return;
+      }
+      if (rc === RC.OK) {
+        local.state = "held";
+        notices.push({ conn: local.conn, rc, step: 16, fencingToken: token });
+      } else if (rc === RC.LOCK_ENQUEUED) {
+        local.state = "waiting";
+        notices.push({ conn: local.conn, rc, step: 16 });
+      } else {
+        // Refused: the connection may ask again.
+        this.#connections.delete(local.conn);
+        resource.locals.delete(local);
+        notices.push({ conn: local.conn, rc, step: 16 });
+      }
+      local.since = now;
+    });
+    resource.lastRevision = revision;
+    if (notices.length > 0) this.#deliver(notices);
+  }
+
+  #put(key: string, value: StoredRequest | string): TxnOp {
+    return {
+      put: {
+        key,
+        value: typeof value === "string" ? value : JSON.stringify(value),
+        lease: this.#lease,
+      },
+    };
+  }
+
+  /** Watches a resource this daemon waits on; forgets one it no longer uses. */
+  #watchOrForget(resource: ResourceState): void {
+    if (this.#closed) return;
+    const waits = [...resource.locals].some((local) => local.state === "waiting");
+    if (!waits) {
+      resource.watch?.abort();
+      resource.watch = undefined;
+      if (
+        resource.locals.size === 0 && resource.removals.size === 0 && resource.adds.length === 0
+      ) {
+        this.#resources.delete(resource.lockKey);
+      }
+      return;
+    }
+    if (resource.watch !== undefined) return;
+    const watch = resource.watch = new AbortController();
+    (async () => {
+      let from = resource.lastRevision + 1;
+      while (!watch.signal.aborted) {
+        try {
+          for await (
+            const message of this.#client.watch(
+              resource.dir,
+              prefixEnd(resource.dir),
+              from,
+              watch.signal,
+            )
+          ) {
+            if (message.compactRevision > 0) from = message.compactRevision;
+            const last = message.events.at(-1);
+            if (last !== undefined) from = last.modRevision + 1;
+            if (message.events.length > 0 || message.compactRevision > 0) this.#schedule(resource);
+          }
+        } catch (error) {
+          if (watch.signal.aborted) return;
+          this.#tracer.trace(TraceModule.LOCKER, `etcd: watch of ${resource.dir}: ${error}`);
+        }
+        if (watch.signal.aborted) return;
+        // The stream ended (a member stopped): look again, then watch from where it was.
+        this.#schedule(resource);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+      }
+    })();
+  }
+}
+
+function storedRequest(request: LockRequestInput, granted: boolean): StoredRequest {
+  return {
+    name: request.name,
+    mode: request.mode,
+    quantity: request.quantity,
+    wait: request.wait,
+    granted,
+  };
+}
+
+function requestView(local: Local): RequestView {
+  const parameter = requestParameter(parseResourceName(local.request.name)!.kind);
+  return {
+    conn: local.conn,
+    name: local.request.name,
+    ...(parameter === "mode" ? { mode: local.request.mode } : {}),
+    ...(parameter === "quantity" ? { quantity: local.request.quantity } : {}),
+    since: local.since,
+  };
+}

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { RC } from "../protocol/return_codes.ts";
+import { LockMode } from "../resources/lock_mode.ts";
+import { replay, type StoredRequest } from "./replay.ts";
+
+function simple(mode: LockMode, granted: boolean, wait = true): StoredRequest {
+  return { name: "db", mode, quantity: 0, wait, granted };
+}
+
+function units(quantity: number, granted: boolean, wait = true): StoredRequest {
+  return { name: "pool[4]", mode: 0, quantity, wait, granted };
+}
+
+Deno.test("replay() grants a new request compatible with the holders and queues the others", () => {
+  const held = [simple(LockMode.ProtectedRead, true)];
+  const { grantable, added } = replay(held, [
+    simple(LockMode.ProtectedRead, false),
+    simple(LockMode.Exclusive, false),
+    simple(LockMode.Exclusive, false, false),
+  ]);
+  assert.deepEqual(grantable, []);
+  assert.deepEqual(added.map((result) => result.rc), [
+    RC.OK,
+    RC.LOCK_ENQUEUED,
+    RC.LOCK_BUSY,
+  ]);
+});
+
+Deno.test("replay() grants waiters once the holder is gone, in FIFO order", () => {
+  const stored = [
+    simple(LockMode.Exclusive, false),
+    simple(LockMode.Exclusive, false),
+    simple(LockMode.ProtectedRead, false),
+  ];
+  assert.deepEqual(replay(stored, []).grantable, [0]);
+  // A waiter the rules grant counts as a holder for the requests behind it.
+  const { added } = replay(stored, [simple(LockMode.NullLock, false)]);
+  assert.deepEqual(added.map((result) => result.rc), [RC.OK]);
+});
+
+Deno.test("replay() lets a compatible waiter overtake a blocked one, as the lock table does", () => {
+  const stored = [
+    simple(LockMode.ProtectedRead, true),
+    simple(LockMode.Exclusive, false),
+    simple(LockMode.ProtectedRead, false),
+  ];
+  assert.deepEqual(replay(stored, []).grantable, [2]);
+});
+
+Deno.test("replay() never grants more units than a numeric resource has", () => {
+  const stored = [units(3, true), units(2, false), units(1, false)];
+  assert.deepEqual(replay(stored, []).grantable, [2]);
+  const { added } = replay(stored, [units(1, false), units(5, false)]);
+  assert.deepEqual(added.map((result) => result.rc), [RC.LOCK_ENQUEUED, RC.LOCK_IMPOSSIBLE]);
+});
+
+Deno.test("replay() applies the hierarchy: a holder of /a blocks /a/b, not /c", () => {
+  const stored: StoredRequest[] = [
+    { name: "/a", mode: LockMode.Exclusive, quantity: 0, wait: true, granted: true },
+  ];
+  const request = (name: string): StoredRequest => ({
+    name,
+    mode: LockMode.Exclusive,
+    quantity: 0,
+    wait: false,
+    granted: false,
+  });
+  const { added } = replay(stored, [request("/a/b")]);
+  assert.deepEqual(added.map((result) => result.rc), [RC.LOCK_BUSY]);
+});

@@ -1,0 +1,140 @@
+/**
+ * A disposable 3-member etcd cluster on loopback ports, in a temporary directory, for the tests of
+ * etcd-backed daemons: `await using cluster = await EtcdCluster.start()`. Its members are
+ * stopped by PID and their data removed at the end.
+ */
+import { freePort } from "./harness.ts";
+
+/** Whether Debian's `etcd` (package etcd-server) is installed. */
+export function etcdInstalled(): boolean {
+  try {
+    return new Deno.Command("etcd", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+const MEMBERS = 3;
+// Short heartbeats make a loopback cluster elect its leader in well under a second.
+const TIMING = ["--heartbeat-interval", "50", "--election-timeout", "500"];
+const READY_LIMIT_MS = 20_000;
+
+interface Member {
+  name: string;
+  client: string;
+  child: Deno.ChildProcess;
+}
+
+/** Three etcd members on 127.0.0.1 forming one cluster. */
+export class EtcdCluster implements AsyncDisposable {
+  readonly #dir: string;
+  readonly #members: Member[];
+
+  private constructor(dir: string, members: Member[]) {
+    this.#dir = dir;
+    this.#members = members;
+  }
+
+  /** Starts the members and resolves once the cluster answers a read. */
+  static async start(): Promise<EtcdCluster> {
+    const dir = Deno.makeTempDirSync({ prefix: "flomEtcd" });
+    const ports = Array.from({ length: MEMBERS }, () => ({
+      client: freePort("127.0.0.1"),
+      peer: freePort("127.0.0.1"),
+    }));
+    const initial = ports.map(({ peer }, i) => `m${i}=http://127.0.0.1:${peer}`).join(",");
+    const members = ports.map(({ client, peer }, i): Member => {
+      const name = `m${i}`;
+      const clientUrl = `http://127.0.0.1:${client}`;
+      const child = new Deno.Command("etcd", {
+        args: [
+          "--name",
+          name,
+          "--data-dir",
+          `${dir}/${name}`,
+          "--listen-client-urls",
+          clientUrl,
+          "--advertise-client-urls",
+          clientUrl,
+          "--listen-peer-urls",
+          `http://127.0.0.1:${peer}`,
+          "--initial-advertise-peer-urls",
+          `http://127.0.0.1:${peer}`,
+          "--initial-cluster",
+          initial,
+          "--initial-cluster-state",
+          "new",
+          "--initial-cluster-token",
+          dir,
+          ...TIMING,
+          "--logger",
+          "zap",
+          "--log-outputs",
+          `${dir}/${name}.log`,
+        ],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      return { name, client: clientUrl, child };
+    });
+    const cluster = new EtcdCluster(dir, members);
+    try {
+      await cluster.#ready();
+    } catch (error) {
+      await cluster[Symbol.asyncDispose]();
+      throw error;
+    }
+    return cluster;
+  }
+
+  /** The members' client URLs, as `--etcd-endpoints` takes them. */
+  get endpoints(): string {
+    return this.#members.map((member) => member.client).join(",");
+  }
+
+  /** The keys under `prefix` (a test's look at what the daemons wrote). */
+  async keys(prefix: string): Promise<string[]> {
+    const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const response = await fetch(`${this.#members[0]!.client}/v3/kv/range`, {
+      method: "POST",
+      body: JSON.stringify({ key: btoa(prefix), range_end: btoa(end), keys_only: true }),
+    });
+    const { kvs = [] } = await response.json() as { kvs?: { key: string }[] };
+    return kvs.map((kv) => atob(kv.key));
+  }
+
+  /** Waits for the cluster's first answer to a linearizable read (a leader has been elected). */
+  async #ready(): Promise<void> {
+    const deadline = Date.now() + READY_LIMIT_MS;
+    while (true) {
+      try {
+        const response = await fetch(`${this.#members[0]!.client}/v3/kv/range`, {
+          method: "POST",
+          body: JSON.stringify({ key: btoa("ready") }),
+        });
+        await response.body?.cancel();
+        if (response.ok) return;
+      } catch {
+        // Not listening yet.
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`etcd did not start: see ${this.#dir}/m0.log`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    for (const member of this.#members) {
+      try {
+        member.child.kill("SIGKILL");
+      } catch {
+        // Gone already.
+      }
+    }
+    await Promise.all(this.#members.map((member) => member.child.status));
+    await Deno.remove(this.#dir, { recursive: true });
+  }
+}
