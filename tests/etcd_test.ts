@@ -239,3 +239,28 @@ Deno.test({
     equal(first < 1000n && first < second && second < third, true, `${first} ${second} ${third}`);
   },
 });
+
+Deno.test({
+  name:
+    "etcd-backed daemons: a daemon stopped with SIGTERM releases its locks at once, not after its lease",
+  ignore,
+  async fn() {
+    await using fixture = await Fixture.start();
+    // A lease of an hour: only its revocation can free the lock within the test.
+    const stopped = await fixture.daemon("a", ["--etcd-lease-ttl", "3600"]);
+    await fixture.daemon("b");
+    using holder = await WireClient.connect(fixture.socket("a"));
+    equal(await holder.lock("backup"), RC.OK);
+    using waiter = await WireClient.connect(fixture.socket("b"));
+    equal(await waiter.lock("backup"), RC.LOCK_ENQUEUED);
+    stopped.child.kill("SIGTERM");
+    equal((await stopped.result()).code, 0);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = new Promise<string>((resolve) => timer = setTimeout(resolve, 20_000, "limit"));
+    try {
+      equal(await Promise.race([waiter.nextRc(), limit]), RC.OK);
+    } finally {
+      clearTimeout(timer);
+    }
+  },
+});
