@@ -226,9 +226,8 @@ async function lockAndRun(
   if (element !== undefined && settings.verbose) console.out(`Locked element is '${element}'\n`);
   // Our daemon on this host keeps the lock for the command should this process die first.
   let commandReport: Promise<void> | undefined;
-  const reportTo = fencingToken !== undefined && settings.socketName !== undefined
-    ? fencingToken
-    : undefined;
+  // Only our daemon gives a token, and only a daemon on this host can watch the command.
+  const reportedLock = settings.socketName === undefined ? undefined : fencingToken;
   const status = await runCommand(call.command, {
     ...(element === undefined ? {} : { element }),
     env: {
@@ -236,9 +235,9 @@ async function lockAndRun(
       ...(element === undefined ? {} : { FLOM_RESOURCE_ELEMENT: element }),
       ...(fencingToken === undefined ? {} : { FLOM_FENCING_TOKEN: fencingToken }),
     },
-    ...(reportTo === undefined ? {} : {
+    ...(reportedLock === undefined ? {} : {
       onStart: (pid: number) => {
-        commandReport = reportCommandOf(settings, call, { fencingToken: reportTo, pid });
+        commandReport = reportCommandOf(settings, call, { fencingToken: reportedLock, pid });
       },
     }),
     warn: (line) => console.err(`${line}\n`),
