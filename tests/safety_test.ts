@@ -69,9 +69,9 @@ Deno.test("the daemon keeps a lock for a reported child of its holder, not for a
   await release(first);
   const child = new Deno.Command("sleep", { args: ["60"] }).spawn();
   try {
-    for (const [reported, kept] of [[1, false], [child.pid, true]] as const) {
+    for (const [reported, kept, name] of [[1, false, "R1"], [child.pid, true, "R2"]] as const) {
       const holder = await WireClient.connect(dir.socket);
-      const granted = await lockOver(holder, "R");
+      const granted = await lockOver(holder, name);
       assert.equal(granted.rc, RC.OK);
       assert.match(granted.fencingToken!, /^\d+$/);
       const reporter = await WireClient.connect(dir.socket);
@@ -86,15 +86,16 @@ Deno.test("the daemon keeps a lock for a reported child of its holder, not for a
       holder[Symbol.dispose]();
       using other = await WireClient.connect(dir.socket);
       if (!kept) {
-        // A process that is not the holder's child pins nothing: the lock went with its client.
-        const first = await lockOver(other, "R", true);
+        // A process that is not the holder's child pins nothing: the lock goes with its client
+        // (after the daemon has looked twice for a process carrying the lock's token).
+        const first = await lockOver(other, name, true);
         if (first.rc === RC.LOCK_ENQUEUED) assert.equal(await other.nextRc(), RC.OK);
         else assert.equal(first.rc, RC.OK);
         continue;
       }
-      assert.equal((await lockOver(other, "R")).rc, RC.LOCK_BUSY);
+      assert.equal((await lockOver(other, name)).rc, RC.LOCK_BUSY);
       using waiter = await WireClient.connect(dir.socket);
-      assert.equal((await lockOver(waiter, "R", true)).rc, RC.LOCK_ENQUEUED);
+      assert.equal((await lockOver(waiter, name, true)).rc, RC.LOCK_ENQUEUED);
       child.kill("SIGKILL");
       await child.status;
       assert.equal(await waiter.nextRc(), RC.OK);
@@ -139,4 +140,39 @@ Deno.test("lock() returns the grant's fencing token", async () => {
   await using second = await lock({ resource: "A", socketName: dir.socket });
   assert.equal(typeof first.fencingToken, "bigint");
   assert.ok(second.fencingToken! > first.fencingToken!);
+});
+
+Deno.test("a lock is kept, without any report, for every process that carries its token", async () => {
+  await using dir = new TestDir();
+  await release(await hold(dir, ["-d", "-1", "-r", "warmup"]));
+  const holder = await WireClient.connect(dir.socket);
+  const granted = await lockOver(holder, "R");
+  assert.equal(granted.rc, RC.OK);
+  // What a flom killed before its report leaves behind: a command with the token, unreported.
+  const command = new Deno.Command("sleep", {
+    args: ["60"],
+    env: { FLOM_FENCING_TOKEN: granted.fencingToken! },
+  }).spawn();
+  try {
+    holder[Symbol.dispose]();
+    using waiter = await WireClient.connect(dir.socket);
+    assert.equal((await lockOver(waiter, "R", true)).rc, RC.LOCK_ENQUEUED);
+    // The waiter waits for the command, which the status shows as the holder.
+    const status = await dir.run(["-s", dir.socket, "--status", "--json"]);
+    const resource = JSON.parse(status.stdout).resources.find(({ name }: { name: string }) =>
+      name === "R"
+    );
+    assert.equal(resource.holders[0].orphanedPid, command.pid, status.stdout);
+    assert.equal(resource.waiters.length, 1);
+    command.kill("SIGKILL");
+    await command.status;
+    assert.equal(await waiter.nextRc(), RC.OK);
+  } finally {
+    try {
+      command.kill("SIGKILL");
+    } catch {
+      // Killed by the test already.
+    }
+    await command.status;
+  }
 });

@@ -43,38 +43,91 @@ export function stillRunning(process: ProcessIdentity): boolean {
   return processIdentity(process.pid)?.startTicks === process.startTicks;
 }
 
+/**
+ * The processes whose environment holds `FLOM_FENCING_TOKEN=<token>`: the command flom started
+ * under that grant, and whatever it started that kept its environment. Only processes this
+ * daemon may read (its user's, or all for root) are found, which are the ones its clients start.
+ */
+export function processesWithToken(token: string): ProcessIdentity[] {
+  const marker = `FLOM_FENCING_TOKEN=${token}\0`;
+  const found: ProcessIdentity[] = [];
+  let entries: Iterable<Deno.DirEntry>;
+  try {
+    entries = Deno.readDirSync("/proc");
+  } catch {
+    return found;
+  }
+  for (const { name } of entries) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === Deno.pid) continue;
+    let environment: string;
+    try {
+      environment = Deno.readTextFileSync(`/proc/${pid}/environ`);
+    } catch {
+      continue; // gone, or another user's
+    }
+    if (!environment.startsWith(marker) && !environment.includes(`\0${marker}`)) continue;
+    const identity = processIdentity(pid);
+    if (identity !== undefined) found.push(identity);
+  }
+  return found;
+}
+
 // How often the kept processes are looked at: a lock is released within this of its command's
-// end; each look is one small /proc read per orphan.
+// end; each look is one small /proc read per known process.
 const POLL_MS = 50;
 
+// Looks that must find no process before a lock is released: a flom killed between starting its
+// command and the command's exec leaves a child whose environment gets the token only then.
+const EMPTY_LOOKS = 2;
+
 interface Orphan {
-  process: ProcessIdentity;
+  token: string;
+  processes: ProcessIdentity[];
+  emptyLooks: number;
   info: ConnectionInfo;
 }
 
-/** The orphaned locks of a daemon; `release` is called once for each, when its process ends. */
+/**
+ * The orphaned locks of a daemon; `release` is called once for each, when no process of its
+ * command runs any more.
+ */
 export class OrphanedLocks {
   readonly #orphans = new Map<ConnId, Orphan>();
   readonly #now: () => number;
   readonly #alarm: Alarm;
-  readonly #release: (conn: ConnId) => void;
+  readonly #release: (conn: ConnId, token: string) => void;
 
-  constructor(now: () => number, release: (conn: ConnId) => void) {
+  constructor(now: () => number, release: (conn: ConnId, token: string) => void) {
     this.#now = now;
     this.#release = release;
     this.#alarm = new Alarm(now, () => this.#poll());
   }
 
-  /** Keeps the lock of `conn` until `process` ends. */
-  keep(conn: ConnId, process: ProcessIdentity, info: ConnectionInfo): void {
-    this.#orphans.set(conn, { process, info });
+  /**
+   * Keeps the lock of `conn`, granted with `token`, while a process of its command runs: the one
+   * its client reported, if any, and every process that carries the token in its environment.
+   */
+  keep(
+    conn: ConnId,
+    token: string,
+    reported: ProcessIdentity | undefined,
+    info: ConnectionInfo,
+  ): void {
+    const processes = processesWithToken(token);
+    if (reported !== undefined && !processes.some(({ pid }) => pid === reported.pid)) {
+      processes.unshift(reported);
+    }
+    this.#orphans.set(conn, { token, processes, emptyLooks: 0, info });
     this.#alarm.set(this.#now() + POLL_MS);
   }
 
   /** How status views show the connection of an orphaned lock; undefined for any other. */
   info(conn: ConnId): ConnectionInfo | undefined {
     const orphan = this.#orphans.get(conn);
-    return orphan && { ...orphan.info, orphanedPid: orphan.process.pid };
+    const [process] = orphan?.processes ?? [];
+    if (orphan === undefined) return undefined;
+    return process === undefined ? orphan.info : { ...orphan.info, orphanedPid: process.pid };
   }
 
   /** Stops watching (the daemon stops: every lock goes anyway). */
@@ -84,10 +137,17 @@ export class OrphanedLocks {
   }
 
   #poll(): void {
-    for (const [conn, { process }] of this.#orphans) {
-      if (stillRunning(process)) continue;
+    for (const [conn, orphan] of this.#orphans) {
+      orphan.processes = orphan.processes.filter(stillRunning);
+      // When the known processes are gone, what they started may still run with the token.
+      if (orphan.processes.length === 0) orphan.processes = processesWithToken(orphan.token);
+      if (orphan.processes.length > 0) {
+        orphan.emptyLooks = 0;
+        continue;
+      }
+      if (++orphan.emptyLooks < EMPTY_LOOKS) continue;
       this.#orphans.delete(conn);
-      this.#release(conn);
+      this.#release(conn, orphan.token);
     }
     if (this.#orphans.size > 0) this.#alarm.set(this.#now() + POLL_MS);
   }

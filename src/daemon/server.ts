@@ -28,7 +28,7 @@ import { NO_SYSLOG, Severity, type SyslogWriter } from "../trace/syslog.ts";
 import { Alarm } from "./alarm.ts";
 import { AnswerBytes } from "./answer_bytes.ts";
 import { FencingTokens } from "./fencing.ts";
-import { OrphanedLocks, type ProcessIdentity, processIdentity, stillRunning } from "./orphans.ts";
+import { OrphanedLocks, type ProcessIdentity, processIdentity } from "./orphans.ts";
 // Status views are rare, but the status file system asks for snapshots synchronously.
 import { buildSnapshot, type ConnectionInfo } from "../status/build_snapshot.ts";
 import type { StatusSnapshot } from "../status/snapshot.ts";
@@ -192,7 +192,8 @@ export class DaemonServer implements AsyncDisposable {
     this.#startedAt = this.#now();
     this.#fencingTokens = new FencingTokens(this.#now);
     this.#answers = new AnswerBytes(options.peerId);
-    this.#orphans = new OrphanedLocks(this.#now, (conn) => {
+    this.#orphans = new OrphanedLocks(this.#now, (conn, token) => {
+      this.#holdersByToken.delete(token);
       this.#deliver(this.#table.drop(conn), this.#lastReadAt);
       this.#reschedule();
     });
@@ -343,14 +344,17 @@ export class DaemonServer implements AsyncDisposable {
       this.#spareReadBuffers.push(connection.stream.readBuffer);
     }
     if (this.#stopping) return;
-    const { command } = connection;
-    if (command !== undefined && this.#table.holds(connection.id) && stillRunning(command)) {
-      // Its client died, not its command: the lock stays with the command until it ends.
+    const { command, fencingToken } = connection;
+    if (
+      fencingToken !== undefined && connection.local && connection.client?.pid !== undefined &&
+      this.#table.holds(connection.id)
+    ) {
+      // A flom on this host died holding the lock: its command may run on, and keeps it.
       this.#tracer.trace(
         TraceModule.LOCKER,
-        `connection ${connection.id} closed; its lock is kept until process ${command.pid} ends`,
+        `connection ${connection.id} closed holding its lock: kept while its command runs`,
       );
-      this.#orphans.keep(connection.id, command, connection.info());
+      this.#orphans.keep(connection.id, fencingToken, command, connection.info());
     } else {
       this.#forgetToken(connection);
       this.#deliver(this.#table.drop(connection.id), this.#lastReadAt);
@@ -365,12 +369,15 @@ export class DaemonServer implements AsyncDisposable {
       message.kind === "lock" || message.kind === "shutdown" || message.kind === "status" ||
       message.kind === "commandReport"
     ) {
-      this.#syslog.log(
-        Severity.INFO,
-        `FLM015I a connecting peer sent id '${message.peerId}' for verb ${
-          message.kind === "lock" ? 1 : message.kind === "shutdown" ? 5 : 3
-        } and step 8`,
-      );
+      // Every flom run sends a command report: logging it would double the original's lines.
+      if (message.kind !== "commandReport") {
+        this.#syslog.log(
+          Severity.INFO,
+          `FLM015I a connecting peer sent id '${message.peerId}' for verb ${
+            message.kind === "lock" ? 1 : message.kind === "shutdown" ? 5 : 3
+          } and step 8`,
+        );
+      }
       if (this.#checkPeerId && !this.#isCertified(id, stream.conn, message.peerId)) return false;
     }
     switch (message.kind) {
