@@ -332,3 +332,14 @@ export async function enqueue(dir: TestDir, args: string[]): Promise<FlomProcess
   await waiter.waitFor(ENQUEUED, "stderr");
   return waiter;
 }
+
+/** Whether the status file system can be mounted here: /dev/fuse and libfuse3. */
+export function fuseAvailable(): boolean {
+  try {
+    Deno.statSync("/dev/fuse");
+    Deno.dlopen("libfuse3.so.3", {}).close();
+    return true;
+  } catch {
+    return false;
+  }
+}

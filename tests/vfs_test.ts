@@ -3,17 +3,7 @@
  * read-only file system, kept in step with the lock table, and unmounts it when it exits.
  */
 import assert from "node:assert/strict";
-import { enqueue, hold, release, runsWith, TestDir, waitUntil } from "./harness.ts";
-
-function fuseAvailable(): boolean {
-  try {
-    Deno.statSync("/dev/fuse");
-    Deno.dlopen("libfuse3.so.3", {}).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { enqueue, fuseAvailable, hold, release, runsWith, TestDir, waitUntil } from "./harness.ts";
 
 const FUSE = runsWith(fuseAvailable());
 

@@ -218,10 +218,7 @@ async function openEtcdTable(
       },
     };
   } catch (error) {
-    const message = `cannot use etcd at ${endpoints.join(",")}: ${errorMessage(error)}`;
-    tracer.trace(TraceModule.DAEMON, message);
-    report({ rc: RC.DAEMON_NOT_STARTED, message });
-    return undefined;
+    return reportedFailure(`cannot use etcd at ${endpoints.join(",")}`, error, { tracer, report });
   }
 }
 
@@ -241,10 +238,7 @@ async function serveMetricsOf(
     tracer.trace(TraceModule.DAEMON, `serving metrics on http://${address}/metrics`);
     return http;
   } catch (error) {
-    const message = `cannot serve metrics on ${address}: ${errorMessage(error)}`;
-    tracer.trace(TraceModule.DAEMON, message);
-    report({ rc: RC.DAEMON_NOT_STARTED, message });
-    return undefined;
+    return reportedFailure(`cannot serve metrics on ${address}`, error, { tracer, report });
   }
 }
 
@@ -276,11 +270,24 @@ async function mountStatusFsOf(
       },
     };
   } catch (error) {
-    const message = errorMessage(error);
-    tracer.trace(TraceModule.DAEMON, `cannot mount the status file system: ${message}`);
-    report({ rc: RC.DAEMON_NOT_STARTED, message });
-    return undefined;
+    // FuseUnavailableError's message names the directory and what is missing.
+    return reportedFailure("", error, { tracer, report });
   }
+}
+
+/**
+ * A part of the daemon that cannot start: traced, and reported to the launching client as the
+ * daemon's failure to start (`what: why`, or just why when `what` is empty). Always undefined.
+ */
+function reportedFailure(
+  what: string,
+  error: unknown,
+  { tracer, report }: Pick<StartLog, "tracer" | "report">,
+): undefined {
+  const message = what === "" ? errorMessage(error) : `${what}: ${errorMessage(error)}`;
+  tracer.trace(TraceModule.DAEMON, message);
+  report({ rc: RC.DAEMON_NOT_STARTED, message });
+  return undefined;
 }
 
 /**

@@ -3,19 +3,9 @@
  * Only asynchronous calls touch the mount: this process serves it on its JavaScript thread.
  */
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
-import { runsWith, TestDir, waitUntil } from "../../tests/harness.ts";
+import { fuseAvailable, runsWith, TestDir, waitUntil } from "../../tests/harness.ts";
 import type { ResourceStatus, StatusSnapshot } from "../status/snapshot.ts";
 import { FuseUnavailableError, mountStatusFs } from "./fuse.ts";
-
-function fuseAvailable(): boolean {
-  try {
-    Deno.statSync("/dev/fuse");
-    Deno.dlopen("libfuse3.so.3", {}).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const FUSE = fuseAvailable();
 const SINCE = "2024-05-01T10:00:00.000Z";
