@@ -6,7 +6,7 @@
 import { ENQUEUED, FlomProcess, processesMentioning, TRACE } from "../../tests/harness.ts";
 import { flomCommand, startStressDaemon } from "./daemon.ts";
 
-/** The original's messages (../shared/spec/exec.md, "daemon dies"). */
+/** The original's messages (docs/compatibility.md, "Exit statuses and messages"). */
 export const WAITER_MESSAGE =
   "flom_client_lock: ret_cod=-126 (ERROR: 'recv' function returned an error condition)";
 export const HOLDER_MESSAGE =
