@@ -73,6 +73,9 @@ export class OutOfDescriptors extends Error {
  */
 export function denoStreamListener(listener: Deno.Listener): StreamListener {
   let spare = openSpareDescriptor();
+  // Where no spare can be had even at the start (no /dev/null), connections are served as they
+  // come and, out of descriptors, wait in the backlog.
+  const refusesWithoutSpare = spare !== undefined;
   let closed = false;
   const dropSpare = () => {
     closed = true;
@@ -96,12 +99,19 @@ export function denoStreamListener(listener: Deno.Listener): StreamListener {
       conn.close();
       throw new Deno.errors.BadResource("the listener is closed");
     }
-    if (spare === undefined) {
-      conn.close();
-      spare = openSpareDescriptor();
-      throw new OutOfDescriptors(failure);
-    }
     return conn;
+  };
+  // A connection is served only while the spare is held. One accepted without it (on the spare's
+  // own descriptor, or on one freed after the spare could not be reopened) would keep the
+  // descriptor the spare needs, and every connection after it would wait unanswered instead of
+  // being refused: it is refused itself, and its descriptor becomes the spare.
+  const keepSpare = (conn: Deno.Conn): Deno.Conn => {
+    if (spare !== undefined || closed || !refusesWithoutSpare) return conn;
+    spare = openSpareDescriptor();
+    if (spare !== undefined) return conn;
+    conn.close();
+    spare = openSpareDescriptor();
+    throw new OutOfDescriptors("no descriptor left for the spare");
   };
   return {
     addr: listener.addr,
@@ -123,6 +133,7 @@ export function denoStreamListener(listener: Deno.Listener): StreamListener {
         if (code !== "EMFILE" && code !== "ENFILE") throw error;
         conn = await acceptOnSpare(error);
       }
+      keepSpare(conn);
       if (conn.remoteAddr.transport === "tcp") {
         (conn as Deno.TcpConn).setNoDelay(true);
         (conn as Deno.TcpConn).setKeepAlive(true);
