@@ -1,7 +1,9 @@
 /**
  * The bytes of the daemon's lock answers, encoded once where they repeat: answers without an
  * element are the same bytes every time, and grants differ only in their fencing token, so the
- * hot path copies bytes instead of encoding.
+ * hot path copies bytes instead of encoding. The buffers of written grants are used again: a
+ * fresh buffer for every grant cost the daemon more than the copy itself (its allocation and
+ * collection).
  */
 import { encodeMessage } from "../protocol/codec.ts";
 import { encodeUtf8 } from "../protocol/binary_string.ts";
@@ -10,6 +12,9 @@ import { RC } from "../protocol/return_codes.ts";
 
 type Step = 16 | 24;
 
+// Grant buffers kept for reuse per length: more than are ever in flight at once in practice.
+const MAX_SPARE_GRANTS = 256;
+
 /** The answers of one daemon, whose first answers (step 16) carry its unique id. */
 export class AnswerBytes {
   readonly #peerId: string;
@@ -17,6 +22,8 @@ export class AnswerBytes {
   readonly #answers = new Map<number, Uint8Array>();
   /** Grants without an element, as the bytes before and after their token, keyed by step. */
   readonly #grants = new Map<Step, [Uint8Array, Uint8Array]>();
+  /** Buffers of grants without an element whose write has ended, by length. */
+  readonly #spareGrants = new Map<number, Uint8Array[]>();
 
   constructor(peerId: string) {
     this.#peerId = peerId;
@@ -43,12 +50,22 @@ export class AnswerBytes {
       parts = [sample.slice(0, at), sample.slice(at + 1)];
       this.#grants.set(step, parts);
     }
-    const token = encodeUtf8(fencingToken);
-    const bytes = new Uint8Array(parts[0].length + token.length + parts[1].length);
+    // Tokens are decimal digits: one byte each.
+    const length = parts[0].length + fencingToken.length + parts[1].length;
+    const bytes = this.#spareGrants.get(length)?.pop() ?? new Uint8Array(length);
     bytes.set(parts[0]);
-    bytes.set(token, parts[0].length);
-    bytes.set(parts[1], parts[0].length + token.length);
+    for (let i = 0, at = parts[0].length; i < fencingToken.length; i++, at++) {
+      bytes[at] = fencingToken.charCodeAt(i);
+    }
+    bytes.set(parts[1], length - parts[1].length);
     return bytes;
+  }
+
+  /** Takes back the buffer of a grant whose write has ended. */
+  recycle(bytes: Uint8Array): void {
+    let spares = this.#spareGrants.get(bytes.length);
+    if (spares === undefined) this.#spareGrants.set(bytes.length, spares = []);
+    if (spares.length < MAX_SPARE_GRANTS) spares.push(bytes);
   }
 
   /**

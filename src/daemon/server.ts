@@ -522,7 +522,7 @@ export class DaemonServer implements AsyncDisposable {
     connection.fencingToken = fencingToken;
     this.#holdersByToken.set(fencingToken, connection);
     const bytes = this.#answers.grant(step, element, fencingToken);
-    connection.stream.writeBytes(bytes).catch(() => {});
+    connection.stream.writeBytes(bytes).then(() => this.#answers.recycle(bytes), () => {});
   }
 
   #forgetToken(connection: ServedConnection): void {

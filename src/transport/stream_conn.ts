@@ -26,7 +26,8 @@ export interface StreamConn {
 
 /** Writes all of `bytes`, which may take several writes. */
 export async function writeAll(conn: StreamConn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
+  // Nearly every write is whole at once: no view is made for it.
+  let offset = bytes.length === 0 ? 0 : await conn.write(bytes);
   while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
 }
 
