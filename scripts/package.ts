@@ -97,7 +97,7 @@ function copyright(): string {
   ].join("\n");
 }
 
-async function gzip(data: Uint8Array): Promise<Uint8Array> {
+async function gzip(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
   const stream = new Blob([data]).stream().pipeThrough(new CompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
