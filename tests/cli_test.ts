@@ -121,6 +121,7 @@ Deno.test("flom --help exits 0 and lists every option of the original, in its or
     "--etcd-endpoints",
     "--etcd-prefix",
     "--etcd-lease-ttl",
+    "--lost-lock-grace",
     "--foreground",
     "--completions",
   ]);

@@ -126,6 +126,16 @@ export class EtcdCluster implements AsyncDisposable {
     }
   }
 
+  /** Freezes every member (SIGSTOP): to its clients, etcd is cut off. */
+  pause(): void {
+    for (const member of this.#members) member.child.kill("SIGSTOP");
+  }
+
+  /** Lets the members go on (SIGCONT). */
+  resume(): void {
+    for (const member of this.#members) member.child.kill("SIGCONT");
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     for (const member of this.#members) {
       try {

@@ -267,3 +267,30 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "etcd-backed daemons: cut off from etcd past its lease, a daemon tells its flom clients, whose commands get SIGTERM and who exit 99; the lock goes to another daemon's waiter only once etcd is back",
+  ignore,
+  async fn() {
+    await using fixture = await Fixture.start();
+    await fixture.daemon("a", ["--etcd-lease-ttl", "2"]);
+    await fixture.daemon("b");
+    const holder = await fixture.hold("a", ["-r", "backup", "--lost-lock-grace", "300"]);
+    using waiter = await WireClient.connect(fixture.socket("b"));
+    equal(await waiter.lock("backup"), RC.LOCK_ENQUEUED);
+    fixture.cluster.pause();
+    try {
+      const result = await holder.result();
+      equal(result.code, 99, result.stderr);
+      match(
+        result.stderr,
+        /^flom: lock on 'backup' lost: lease \d+ not renewed for 2 s: etcd unreachable\n$/,
+      );
+    } finally {
+      fixture.cluster.resume();
+    }
+    // The lease expired in etcd too: nobody released the request, etcd deleted it.
+    equal(await waiter.nextRc(), RC.OK);
+  },
+});

@@ -50,6 +50,7 @@ const FLOM_ORDER: readonly string[] = [
   "etcd-endpoints",
   "etcd-prefix",
   "etcd-lease-ttl",
+  "lost-lock-grace",
   "foreground",
   "completions",
 ];

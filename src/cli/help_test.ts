@@ -59,6 +59,7 @@ const FLOM_OPTIONS = [
   "etcd-endpoints",
   "etcd-prefix",
   "etcd-lease-ttl",
+  "lost-lock-grace",
   "foreground",
   "completions",
 ];

@@ -122,7 +122,7 @@ export function manPage({ version, differences }: ManPageSource): string {
       ["98", "the resource is busy (`-o 0`) or the `-o` timeout expired."],
       [
         "99",
-        "any other error: a bad option or configuration, no daemon reachable, a lock that is impossible, a daemon that cannot start.",
+        "any other error: a bad option or configuration, no daemon reachable, a lock that is impossible, a daemon that cannot start, a lock an etcd-backed daemon lost while the command ran (the command got SIGTERM).",
       ],
     ]),
     paragraph("Every error message goes to standard error."),

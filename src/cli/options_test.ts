@@ -80,6 +80,8 @@ const SETTING_CASES: [string | undefined, string, string, Partial<Settings>][] =
   }],
   [undefined, "etcd-prefix", "/locks/", { etcdPrefix: "/locks/" }],
   [undefined, "etcd-lease-ttl", "2", { etcdLeaseTtl: 2 }],
+  [undefined, "lost-lock-grace", "0", { lostLockGrace: 0 }],
+  [undefined, "lost-lock-grace", "250", { lostLockGrace: 250 }],
 ];
 
 Deno.test("parseCommandLine() sets every setting by short, long and --long=value", () => {
@@ -241,6 +243,10 @@ Deno.test("parseCommandLine() gives the original's messages for refused values",
     [
       ["--etcd-lease-ttl", "0"],
       "etcd-lease-ttl: '0' is out of range: a lease lasts at least 1 second",
+    ],
+    [
+      ["--lost-lock-grace", "-1"],
+      "lost-lock-grace: '-1' is out of range: a grace period is 0 or more",
     ],
     [
       ["-r", "_RESOURCE"],

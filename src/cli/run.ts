@@ -196,6 +196,7 @@ async function lockAndRun(
       // The name was validated with the options: a request can always be built.
       ...lockRequestOf(settings)!,
       client: clientIdentity(settings, call.command),
+      watchLoss: true,
       ...(settings.verbose
         ? {
           onWait: (wait: WaitInfo) => {
@@ -224,6 +225,15 @@ async function lockAndRun(
   }
 
   if (element !== undefined && settings.verbose) console.out(`Locked element is '${element}'\n`);
+  // An etcd-backed daemon that could not keep its lease says so: the command must stop, since
+  // the lock may be another's already.
+  const lost = new AbortController();
+  let lostReason: string | undefined;
+  session.lockLost().then((reason) => {
+    if (reason === undefined) return;
+    lostReason = reason;
+    lost.abort();
+  });
   // Our daemon on this host keeps the lock for the command should this process die first.
   let commandReport: Promise<void> | undefined;
   // Only our daemon gives a token, and only a daemon on this host can watch the command.
@@ -242,9 +252,15 @@ async function lockAndRun(
     }),
     warn: (line) => console.err(`${line}\n`),
     ignoredSignals: settings.ignoredSignals.map((number) => ({ number, name: signalName(number) })),
+    stop: { signal: lost.signal, graceMs: settings.lostLockGrace },
     tracer: call.tracer,
   });
   await commandReport;
+  if (lostReason !== undefined) {
+    session.abort();
+    console.err(`flom: lock on '${settings.resourceName}' lost: ${lostReason}\n`);
+    return EXIT.GENERIC_ERROR;
+  }
   try {
     // A failed command rolls back what it took (only transactional sequences care).
     await session.unlock(status !== 0);

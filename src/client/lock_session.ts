@@ -45,6 +45,11 @@ export interface LockRequestOptions {
   client?: ClientIdentity;
   /** Called when the daemon says who blocks the request (asked for when given). */
   onWait?: (info: WaitInfo) => void;
+  /**
+   * Asks the daemon to tell should the lock be lost after its grant (see
+   * {@link LockSession.lockLost}); left out, like `client`, when the request would be too long.
+   */
+  watchLoss?: boolean;
 }
 
 /**
@@ -94,6 +99,8 @@ export class LockSession implements AsyncDisposable {
   #tracer: Tracer;
   #checkPeerId: boolean;
   #name = "";
+  /** The read that follows a grant, once lockLost() has started it. */
+  #afterGrant: Promise<string | undefined> | undefined;
 
   constructor(conn: StreamConn, tracer: Tracer = NO_TRACE, options: LockSessionOptions = {}) {
     this.#stream = new MessageStream(conn, MAX_CLIENT_MESSAGE_BYTES);
@@ -119,10 +126,12 @@ export class LockSession implements AsyncDisposable {
       lifespan: options.idleLifespan,
       ...(options.onWait === undefined ? {} : { explain: true }),
     };
-    let bytes = encodeMessage(
-      options.client === undefined ? request : { ...request, client: options.client },
-    );
-    // Who the client is matters less than being understood at all.
+    let bytes = encodeMessage({
+      ...request,
+      ...(options.client === undefined ? {} : { client: options.client }),
+      ...(options.watchLoss ? { watchLoss: true } : {}),
+    });
+    // Who the client is, and hearing of a lost lock, matter less than being understood at all.
     if (bytes.length > MAX_DAEMON_MESSAGE_BYTES) bytes = encodeMessage(request);
     // A daemon closes the connection of a longer message without a word: say why here.
     if (bytes.length > MAX_DAEMON_MESSAGE_BYTES) {
@@ -180,6 +189,29 @@ export class LockSession implements AsyncDisposable {
     }
   }
 
+  /**
+   * After a grant: resolves with the daemon's reason should it tell that the lock is lost (an
+   * etcd-backed daemon whose lease ended; asked for with `watchLoss`), with undefined when the
+   * connection ends without a word (at close(), or when the daemon dies).
+   */
+  lockLost(): Promise<string | undefined> {
+    return this.#afterGrant ??= this.#readAfterGrant();
+  }
+
+  async #readAfterGrant(): Promise<string | undefined> {
+    try {
+      for (;;) {
+        const message = await this.#stream.read();
+        if (message === null) return undefined;
+        if (message.kind === "lockAnswer" && message.step === 32 && message.lost !== undefined) {
+          return message.lost;
+        }
+      }
+    } catch {
+      return undefined; // a broken connection says nothing more
+    }
+  }
+
   /** Releases the lock; `rollback` returns a transactional sequence value to its pool. */
   async unlock(rollback: boolean): Promise<void> {
     await this.#send(encodeMessage({ kind: "unlock", name: this.#name, rollback }));
@@ -194,6 +226,8 @@ export class LockSession implements AsyncDisposable {
     this.#ended = true;
     try {
       await this.#stream.closeWrite();
+      // One read at a time: the one lockLost() started ends first.
+      await this.#afterGrant;
       while ((await this.#stream.read()) !== null) {
         // A grant racing with a timeout may still arrive; it is discarded.
       }

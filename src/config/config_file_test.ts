@@ -61,6 +61,7 @@ const KEY_CASES: [string, string, string, Partial<Settings>][] = [
   ["Etcd", "Endpoints", "http://a:1,http://b:2", { etcdEndpoints: "http://a:1,http://b:2" }],
   ["Etcd", "Prefix", "/locks/", { etcdPrefix: "/locks/" }],
   ["Etcd", "LeaseTTL", "3", { etcdLeaseTtl: 3 }],
+  ["Etcd", "LostLockGrace", "250", { lostLockGrace: 250 }],
 ];
 
 Deno.test("applyConfigFile() applies every key of the table", () => {
@@ -212,11 +213,12 @@ Deno.test("applyConfigFile() warns about unknown groups and keys, naming the clo
 
 Deno.test("SETTING_KEYS covers each Settings field once, with distinct options", () => {
   const fields = SETTING_KEYS.map((entry) => entry.field);
-  // The original's 29 and flom's MetricsAddress and [Etcd] Endpoints, Prefix, LeaseTTL.
-  assert.equal(SETTING_KEYS.length, 33);
-  assert.equal(new Set(fields).size, 33);
+  // The original's 29 and flom's MetricsAddress and [Etcd] Endpoints, Prefix, LeaseTTL,
+  // LostLockGrace.
+  assert.equal(SETTING_KEYS.length, 34);
+  assert.equal(new Set(fields).size, 34);
   const keyed = new Set(KEY_CASES.map(([group, key]) => `${group}/${key}`));
   for (const entry of SETTING_KEYS) assert.ok(keyed.has(`${entry.group}/${entry.key}`));
   const longs = SETTING_KEYS.map((entry) => entry.option.long);
-  assert.equal(new Set(longs).size, 33);
+  assert.equal(new Set(longs).size, 34);
 });

@@ -127,6 +127,13 @@ function leaseSeconds(value: number, _warnings: string[], option: string): numbe
   return value;
 }
 
+function graceMilliseconds(value: number, _warnings: string[], option: string): number {
+  if (value < 0) {
+    throw new RangeError(`${option}: '${value}' is out of range: a grace period is 0 or more`);
+  }
+  return value;
+}
+
 const KEEPALIVE_HELP = "Local override for SO_KEEPALIVE feature";
 
 /**
@@ -510,6 +517,20 @@ export const SETTING_KEYS: readonly SettingKey[] = [
       arg: "SECONDS",
       help:
         "The locks of an etcd-backed daemon that stopped renewing its lease vanish after SECONDS (default 10)",
+    },
+  },
+  {
+    field: "lostLockGrace",
+    group: "Etcd",
+    key: "LostLockGrace",
+    type: "integer",
+    normalise: graceMilliseconds,
+    extension: true,
+    option: {
+      long: "lost-lock-grace",
+      arg: "MS",
+      help:
+        "When an etcd-backed daemon loses the lock, the command gets SIGTERM, then SIGKILL after MS milliseconds (default 5000)",
     },
   },
 ];

@@ -36,6 +36,11 @@ export interface Settings {
   etcdPrefix: string;
   /** The lease of the daemon's lock requests, in seconds: a dead daemon's locks vanish after it. */
   etcdLeaseTtl: number;
+  /**
+   * Milliseconds between the SIGTERM and the SIGKILL that a command gets when the etcd-backed
+   * daemon tells its flom that the lock is lost.
+   */
+  lostLockGrace: number;
   // [Monitor]
   /** Signal numbers (1..31), ascending, without duplicates. */
   ignoredSignals: number[];
@@ -110,5 +115,6 @@ export function defaultSettings(): Settings {
     tlsCheckPeerId: false,
     etcdPrefix: "/flom/",
     etcdLeaseTtl: 10,
+    lostLockGrace: 5000,
   };
 }

@@ -84,7 +84,11 @@ export async function runDaemon(
   // lease) goes after it, so that its locks are released at once on a clean stop.
   const etcd = settings.etcdEndpoints === undefined
     ? undefined
-    : await openEtcdTable(settings, () => server.stop(), { tracer, syslog, report });
+    : await openEtcdTable(settings, (reason) => server.loseEveryLock(reason), {
+      tracer,
+      syslog,
+      report,
+    });
   await using _etcdTable = etcd?.table;
   if (settings.etcdEndpoints !== undefined && etcd === undefined) return 1;
   await using server = new DaemonServer(listener, {
@@ -181,12 +185,12 @@ async function answerDiscovery(
 /**
  * The lock table over the etcd cluster of `--etcd-endpoints`, with the daemon's lease granted;
  * undefined when etcd cannot be reached, which has been reported. `lost` stops the daemon when
- * the lease expired: its locks are gone, and its clients see their connections closed. Only
- * etcd-backed daemons load the etcd modules.
+ * the lease expired or could not be renewed in time: its locks are gone; flom clients are told
+ * why, the others see their connections closed. Only etcd-backed daemons load the etcd modules.
  */
 async function openEtcdTable(
   settings: Settings,
-  lost: () => void,
+  lost: (reason: string) => void,
   { tracer, syslog, report }: StartLog,
 ): Promise<{ table: AsyncDisposable; factory: ServedTableFactory } | undefined> {
   const { EtcdClient } = await import("../etcd/client.ts");
@@ -202,7 +206,7 @@ async function openEtcdTable(
       leaseLost: (reason) => {
         tracer.trace(TraceModule.DAEMON, `etcd: ${reason}: every lock is lost, stopping`);
         syslog.log(Severity.ERR, `etcd ${reason}: the daemon's locks are lost; it stops`);
-        lost();
+        lost(reason);
       },
       tracer,
     });

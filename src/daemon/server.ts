@@ -23,6 +23,7 @@ import {
   type StreamConn,
   type StreamListener,
 } from "../transport/stream_conn.ts";
+import { startTimer, type Timer } from "../transport/timer.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import { NO_SYSLOG, Severity, type SyslogWriter } from "../trace/syslog.ts";
 import { Alarm } from "./alarm.ts";
@@ -73,6 +74,9 @@ const ACCEPT_LOG_INTERVAL_MS = 1000;
 // connection stays in the backlog meanwhile, and the loop must not spin on it.
 const ACCEPT_RETRY_MS = 100;
 
+// How long the daemon waits for its notices of lost locks to be written before it stops.
+const LOSS_NOTICE_LIMIT_MS = 1000;
+
 // How many read buffers of ended connections are kept for new ones: enough for a burst of
 // short-lived connections, nothing to speak of in memory.
 const SPARE_READ_BUFFERS = 64;
@@ -100,6 +104,8 @@ class ServedConnection implements MessageHandler {
   fencingToken: string | undefined;
   /** The command that runs under its lock, as the client reported it (local flom clients). */
   command: ProcessIdentity | undefined;
+  /** The client asked to be told should its lock be lost (flom's CLI). */
+  watchesLoss = false;
 
   constructor(
     readonly id: ConnId,
@@ -235,6 +241,32 @@ export class DaemonServer implements AsyncDisposable {
     this.#stopped.resolve();
   }
 
+  /**
+   * Every lock of the daemon is lost (an etcd-backed daemon's lease expired): tells each holder
+   * that asked, with `reason` (flom's CLI then stops its command), and stops; every other client
+   * sees its connection closed, as when a daemon dies.
+   */
+  async loseEveryLock(reason: string): Promise<void> {
+    if (this.#stopping) return;
+    const notice = encodeMessage({
+      kind: "lockAnswer",
+      step: 32,
+      rc: RC.CONNECTION_CLOSED_BY_SERVER,
+      lost: reason,
+    });
+    const told = [...this.#connections.values()]
+      .filter((connection) => connection.watchesLoss && this.#table.holds(connection.id))
+      .map((connection) => connection.stream.writeBytes(notice).catch(() => {}));
+    // A client that does not read must not keep the daemon from stopping.
+    let timer: Timer | undefined;
+    await Promise.race([
+      Promise.all(told),
+      new Promise<void>((resolve) => timer = startTimer(LOSS_NOTICE_LIMIT_MS, resolve)),
+    ]);
+    timer?.cancel();
+    this.stop();
+  }
+
   /** Stops, and resolves once the listener has let go of its address (its socket file). */
   async [Symbol.asyncDispose](): Promise<void> {
     this.stop();
@@ -319,6 +351,7 @@ export class DaemonServer implements AsyncDisposable {
     if (message.kind === "lock") {
       connection.lockSeen = true;
       connection.client = message.client;
+      connection.watchesLoss = message.watchLoss === true;
     }
     const keep = this.#handle(connection, message);
     // A message the daemon will not act on closes its connection: invalid input.

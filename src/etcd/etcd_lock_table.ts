@@ -103,10 +103,13 @@ export class EtcdLockTable implements AsyncDisposable {
   readonly #resources = new Map<string, ResourceState>();
   readonly #keepAlive: ReturnType<typeof setInterval>;
   #closed = false;
+  /** The lease ended unrenewed: the daemon has been told, and stops. */
+  #lost = false;
+  #stopExpiry: () => void = () => {};
 
   private constructor(
     client: EtcdClient,
-    lease: { id: string; ttl: number },
+    lease: { id: string; ttl: number; sentAt: number },
     options: EtcdLockTableOptions,
   ) {
     this.#client = client;
@@ -116,22 +119,49 @@ export class EtcdLockTable implements AsyncDisposable {
     this.#deliver = options.deliver;
     this.#now = options.now ?? Date.now;
     this.#tracer = options.tracer ?? NO_TRACE;
+    // The lease ends at the latest TTL seconds after the sending of the last renewal etcd
+    // granted (etcd counts from its receipt, which is later). Unrenewed past that moment, every
+    // lock of this daemon may be another daemon's already: they are lost, even while etcd cannot
+    // be reached to say so.
+    let expiresAt = lease.sentAt + 1000 * lease.ttl;
+    let expiry: ReturnType<typeof setTimeout> | undefined;
+    const lose = (reason: string) => {
+      if (this.#closed || this.#lost) return;
+      this.#lost = true;
+      clearInterval(this.#keepAlive);
+      clearTimeout(expiry);
+      options.leaseLost?.(reason);
+    };
+    const armExpiry = () => {
+      clearTimeout(expiry);
+      expiry = setTimeout(
+        () => lose(`lease ${this.#lease} not renewed for ${lease.ttl} s: etcd unreachable`),
+        Math.max(expiresAt - performance.now(), 0),
+      );
+    };
+    this.#stopExpiry = () => clearTimeout(expiry);
     // Renewed every third of its TTL, as etcd's own clients do: two renewals may fail in a row.
     const renew = async () => {
-      if (this.#closed) return;
+      if (this.#closed || this.#lost) return;
+      const sentAt = performance.now();
       const ttl = await this.#client.keepAlive(this.#lease).catch(() => undefined);
-      if (ttl === 0 && !this.#closed) {
-        clearInterval(this.#keepAlive);
-        options.leaseLost?.(`lease ${this.#lease} expired`);
+      if (ttl === undefined) return; // unreachable: the expiry decides
+      if (ttl === 0) return lose(`lease ${this.#lease} expired`);
+      // Answers may come out of order: only a later end counts.
+      if (sentAt + 1000 * ttl > expiresAt) {
+        expiresAt = sentAt + 1000 * ttl;
+        armExpiry();
       }
     };
+    armExpiry();
     this.#keepAlive = setInterval(renew, Math.max(1000 * lease.ttl / 3, 100));
   }
 
   /** Grants the daemon's lease in `client`'s cluster and returns a table over it. */
   static async open(client: EtcdClient, options: EtcdLockTableOptions): Promise<EtcdLockTable> {
+    const sentAt = performance.now();
     const lease = await client.grantLease(options.leaseTtl ?? 10);
-    return new EtcdLockTable(client, lease, options);
+    return new EtcdLockTable(client, { ...lease, sentAt }, options);
   }
 
   /** The daemon's lease id (decimal). */
@@ -149,6 +179,7 @@ export class EtcdLockTable implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#keepAlive);
+    this.#stopExpiry();
     for (const resource of this.#resources.values()) resource.watch?.abort();
     await this.#client.revokeLease(this.#lease).catch((error) => {
       this.#tracer.trace(TraceModule.LOCKER, `etcd: cannot revoke lease ${this.#lease}: ${error}`);

@@ -1,4 +1,5 @@
 import { clockTime, NO_TRACE, TraceModule, type Tracer, zeroPadded } from "../trace/trace.ts";
+import { startTimer, type Timer } from "../transport/timer.ts";
 
 /** Exit status when the command cannot be run at all (the original's 97). */
 export const UNABLE_TO_EXECUTE = 97;
@@ -25,6 +26,11 @@ export interface RunCommandOptions {
   ignoredSignals?: { number: number; name: string }[];
   /** Called once the command runs, with its process id. */
   onStart?: (pid: number) => void;
+  /**
+   * Stops the command when `signal` aborts (its lock is lost): SIGTERM, then SIGKILL should it
+   * still run `graceMs` milliseconds later.
+   */
+  stop?: { signal: AbortSignal; graceMs: number };
   tracer?: Tracer;
 }
 
@@ -88,8 +94,25 @@ export async function runCommand(command: string[], options: RunCommandOptions):
     }
     options.onStart?.(child.pid);
     pending.forEach(deliver);
-    // Deno reports a child killed by signal N with code 128+N, as a shell does.
-    return (await child.status).code;
+    const { stop } = options;
+    let killer: Timer | undefined;
+    const terminate = () => {
+      tracer.trace(TraceModule.EXEC, "flom_exec: the lock is lost, SIGTERM sent to the command");
+      deliver("SIGTERM");
+      killer = startTimer(stop!.graceMs, () => {
+        tracer.trace(TraceModule.EXEC, "flom_exec: the command outlived its grace, SIGKILL sent");
+        deliver("SIGKILL");
+      });
+    };
+    if (stop?.signal.aborted) terminate();
+    else stop?.signal.addEventListener("abort", terminate, { once: true });
+    try {
+      // Deno reports a child killed by signal N with code 128+N, as a shell does.
+      return (await child.status).code;
+    } finally {
+      stop?.signal.removeEventListener("abort", terminate);
+      killer?.cancel();
+    }
   } finally {
     for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
   }

@@ -160,3 +160,34 @@ Deno.test("runCommand() warns about a signal that cannot be ignored, and runs th
     "Warning: couldn't ignore signal 10:SIGUSR1",
   ]);
 });
+
+Deno.test("runCommand() stops the command whose lock is lost: SIGTERM", async () => {
+  const { tracer, lines } = execTracer();
+  const lost = new AbortController();
+  const status = await runCommand(["sleep", "60"], {
+    ...options().options,
+    onStart: () => lost.abort(),
+    stop: { signal: lost.signal, graceMs: 60_000 },
+    tracer,
+  });
+  assert.equal(status, 128 + 15);
+  assert.ok(lines.some((line) => line.includes("the lock is lost, SIGTERM sent")));
+  assert.ok(!lines.some((line) => line.includes("SIGKILL")));
+});
+
+Deno.test("runCommand() stops the command whose lock is lost: SIGKILL once the grace is over", async () => {
+  using dir = tempDir();
+  const ready = `${dir.path}/ready`;
+  const { tracer, lines } = execTracer();
+  const lost = new AbortController();
+  const running = runCommand(["sh", "-c", 'trap "" TERM; echo $$ >"$0"; exec sleep 60', ready], {
+    ...options().options,
+    stop: { signal: lost.signal, graceMs: 100 },
+    tracer,
+  });
+  await pidIn(ready); // SIGTERM is ignored from here on
+  lost.abort();
+  assert.equal(await running, 128 + 9);
+  assert.ok(lines.some((line) => line.includes("SIGTERM sent")));
+  assert.ok(lines.some((line) => line.includes("outlived its grace, SIGKILL sent")));
+});

@@ -67,7 +67,7 @@ function serialize(message: Message): string {
         (message.peerId === undefined ? "" : session(message.peerId)) +
           `<answer rc="${message.rc}"${element}${attribute("fencing", message.fencingToken)}${
             waitAttributes(message.wait)
-          }/>`,
+          }${attribute("lost", message.lost)}/>`,
       );
     }
     case "unlock":
@@ -120,9 +120,10 @@ function session(peerId: string, extra = ""): string {
 }
 
 // flom's extensions travel as attributes the original ignores (`<session>` and `<answer>`).
-function clientAttributes({ client, explain }: LockRequest): string {
+function clientAttributes({ client, explain, watchLoss }: LockRequest): string {
   return attribute("pid", client?.pid) + attribute("host", client?.host) +
-    attribute("program", client?.program) + (explain ? ` explain="1"` : "");
+    attribute("program", client?.program) + (explain ? ` explain="1"` : "") +
+    (watchLoss ? ` lost="1"` : "");
 }
 
 function waitAttributes(wait: WaitInfo | undefined): string {
@@ -376,6 +377,7 @@ function lockRequest(body: Body): LockRequest {
     peerId: session?.get("peerid") ?? "",
     ...(client === undefined ? {} : { client }),
     ...(extensionInteger(session, "explain") ? { explain: true } : {}),
+    ...(extensionInteger(session, "lost") ? { watchLoss: true } : {}),
     name: readName(resource, "a lock request"),
     ...(mode === undefined ? {} : { mode }),
     wait: readFlag(resource, "wait"),
@@ -391,6 +393,7 @@ function lockAnswer(step: LockAnswer["step"], body: Body): LockAnswer {
   const element = answer?.get("element");
   const wait = readWaitInfo(answer);
   const fencingToken = answer?.get("fencing");
+  const lost = answer?.get("lost");
   return {
     kind: "lockAnswer",
     step,
@@ -400,6 +403,7 @@ function lockAnswer(step: LockAnswer["step"], body: Body): LockAnswer {
     ...(wait === undefined ? {} : { wait }),
     // Any text: a client passes it on and compares nothing.
     ...(fencingToken === undefined ? {} : { fencingToken }),
+    ...(lost === undefined ? {} : { lost }),
   };
 }
 

@@ -128,6 +128,29 @@ Deno.test("a grant carries its fencing token on <answer>, which decodeMessage() 
   assert.deepEqual(decodeMessage(encodeMessage(grant)), grant);
 });
 
+Deno.test("a client asks to hear of a lost lock on <session>; the daemon tells it at step 32 with lost=", () => {
+  const request: LockRequest = { ...REQUEST, client: { pid: 4242 }, watchLoss: true };
+  assert.equal(
+    text(request),
+    HEAD + `<msg level="3" verb="1" step="8">` +
+      `<session peerid="3c5a7e2f9b1d4a6c8e0f2b4d6a8c0e1f" pid="4242" lost="1"/>` +
+      `<resource name="YmFja3Vw" mode="5" wait="1" create="1" lifespan="0"/></msg>`,
+  );
+  assert.deepEqual(decodeMessage(encodeMessage(request)), request);
+  const lost: LockAnswer = {
+    kind: "lockAnswer",
+    step: 32,
+    rc: RC.CONNECTION_CLOSED_BY_SERVER,
+    lost: `etcd lease 7587 not renewed for 10 s & more <gone>`,
+  };
+  assert.equal(
+    text(lost),
+    HEAD + `<msg level="3" verb="1" step="32"><answer rc="${RC.CONNECTION_CLOSED_BY_SERVER}" ` +
+      `lost="etcd lease 7587 not renewed for 10 s &amp; more &lt;gone>"/></msg>`,
+  );
+  assert.deepEqual(decodeMessage(encodeMessage(lost)), lost);
+});
+
 Deno.test("the command report is verb 3 step 8 with a <command> tag naming the lock's token and the process", () => {
   const report = { kind: "commandReport", peerId: "p", fencingToken: "42", pid: 4250 } as const;
   assert.equal(

@@ -59,6 +59,11 @@ export interface LockRequest {
   client?: ClientIdentity;
   /** The client asks who blocks it, should it have to wait (flom clients with `-V`). */
   explain?: boolean;
+  /**
+   * The client asks to be told should the lock be lost after its grant (an etcd-backed daemon
+   * whose lease expired), by a step-32 answer with `lost` (flom's CLI).
+   */
+  watchLoss?: boolean;
   /** The resource name as a binary string (see `binary_string.ts`); base64 on the wire. */
   name: string;
   /** Lock mode 0..5; the original sends it only for simple and hierarchical names. */
@@ -88,6 +93,11 @@ export interface LockAnswer {
    * for the resource, across restarts (docs/protocol-extensions.md).
    */
   fencingToken?: string;
+  /**
+   * At step 32, to a client that asked (`watchLoss`): why the lock it was granted is lost; the
+   * daemon closes the connection after it.
+   */
+  lost?: string;
 }
 
 /** Client → daemon (2, 8): release a lock (no answer). */
