@@ -1,10 +1,11 @@
 /**
  * Proof that one daemon survives anything a client can send it and keeps mutual exclusion under
  * client deaths (README, "Stress"): fuzzing, silent half-sent messages, a kill storm,
- * descriptor exhaustion and the daemon's own SIGKILL. Prints each figure with its target and
+ * descriptor exhaustion, the daemon's own SIGKILL, and the release of orphaned locks. Prints each figure with its target and
  * exits 1 when one is not met. tests/stress_test.ts runs a short version of each check.
  *
- * Usage: deno run -A scripts/stress.ts [--quick] [--only fuzz,stalls,storm,descriptors,kill]
+ * Usage: deno run -A scripts/stress.ts [--quick]
+ *   [--only kill,orphans,descriptors,stalls,fuzz,storm]
  *   [--fuzz-inputs N] [--storm-runs N] [--workers N] [--signals SIGTERM,SIGKILL] [--seed N]
  */
 import { fuzzDaemon } from "./stress/fuzz.ts";
@@ -12,8 +13,10 @@ import { halfMessageStalls } from "./stress/half_messages.ts";
 import { describeViolations, type KillSignal, killStorm } from "./stress/kill_storm.ts";
 import { exhaustDescriptors } from "./stress/descriptors.ts";
 import { killDaemonUnderClients } from "./stress/daemon_kill.ts";
+import { orphanRelease } from "./stress/orphans.ts";
+import { median } from "./bench/stats.ts";
 
-const CHECKS = ["kill", "descriptors", "stalls", "fuzz", "storm"] as const;
+const CHECKS = ["kill", "orphans", "descriptors", "stalls", "fuzz", "storm"] as const;
 type Check = typeof CHECKS[number];
 
 /** One line of the report. */
@@ -70,6 +73,27 @@ try {
     const fresh = report.next.code === 0 && report.next.stdout === "fresh\n" &&
       report.freshDaemons.length === 1 && report.freshDaemons[0] !== report.killedPid;
     row("daemon SIGKILL", "next client starts a fresh daemon", fresh ? "yes" : "no", "yes", fresh);
+  }
+
+  if (only.has("orphans")) {
+    const rounds = quick ? 10 : 100;
+    progress(`${rounds} locks left to their command by a flom killed with SIGKILL`);
+    const report = await orphanRelease(dir, rounds);
+    row(
+      "orphans",
+      "a waiter granted while the orphaned command still ran",
+      String(report.early),
+      "0",
+      report.early === 0,
+    );
+    const slowest = Math.max(...report.releaseMs);
+    row(
+      "orphans",
+      `lock released after its command ended (${report.releaseMs.length} rounds): median / slowest`,
+      `${median(report.releaseMs).toFixed(0)} / ${slowest.toFixed(0)} ms`,
+      "≤ 200 ms",
+      slowest <= 200,
+    );
   }
 
   if (only.has("descriptors")) {

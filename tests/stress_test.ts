@@ -1,7 +1,7 @@
 /**
  * A short version of each check of scripts/stress.ts (README, "Stress"): fuzzing, half-sent
- * messages, the kill storm, descriptor exhaustion and the daemon's SIGKILL. Times are reported
- * by the tool, not asserted here: these tests assert what happened, never how fast.
+ * messages, the kill storm, orphaned locks, descriptor exhaustion and the daemon's SIGKILL. Times
+ * are reported by the tool, not asserted here: these tests assert what happened, never how fast.
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { TestDir } from "./harness.ts";
@@ -9,6 +9,7 @@ import { fuzzDaemon } from "../scripts/stress/fuzz.ts";
 import { FuzzInputs, loadCorpus, stopsDaemon } from "../scripts/stress/fuzz_inputs.ts";
 import { PROBE_LIMIT_MS } from "../scripts/stress/probe.ts";
 import { halfMessageStalls } from "../scripts/stress/half_messages.ts";
+import { orphanRelease } from "../scripts/stress/orphans.ts";
 import {
   describeViolations,
   type KillSignal,
@@ -180,6 +181,17 @@ Deno.test("the kill storm's records show sections running at once: R[3] -q 1 che
   });
   assert(report.overlaps.violations.length > 0);
   assertEquals(report.overlaps.mostAtOnce, 3);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Orphaned locks
+
+Deno.test("locks left to their command by a flom killed with SIGKILL: a waiter is queued while the command runs, and granted once it ends", async () => {
+  await using dir = new TestDir();
+  const report = await orphanRelease(dir.path, 3);
+  assertEquals(report.early, 0);
+  // How soon the lock goes (≤ 200 ms) is measured by scripts/stress.ts, not asserted here.
+  assertEquals(report.releaseMs.length, 3);
 });
 
 // ---------------------------------------------------------------------------------------------
