@@ -69,6 +69,53 @@ export async function makeCertificates(dir: TestDir): Promise<void> {
   }
 }
 
+/**
+ * The certificates of an etcd cluster on 127.0.0.1 under `dir/etcd`: a CA, one certificate for
+ * every member (its client URLs' address in subjectAltName, as https clients check it), and
+ * one for flom's daemon, the client; `stranger` is a client certificate of another CA.
+ */
+export async function makeEtcdCertificates(dir: TestDir) {
+  const cwd = `${dir.path}/etcd`;
+  await Deno.mkdir(cwd);
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await Deno.writeTextFile(
+    `${cwd}/ext`,
+    "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n",
+  );
+  for (const ca of ["ca", "otherca"]) {
+    await openssl(cwd, [
+      "req",
+      "-x509",
+      ...ec,
+      ...["-keyout", `${ca}-key.pem`, "-out", `${ca}.pem`, "-days", "2"],
+      ...["-subj", `/O=flom tests/CN=etcd ${ca}`],
+    ]);
+  }
+  for (const [name, ca] of [["member", "ca"], ["flom", "ca"], ["stranger", "otherca"]]) {
+    await openssl(cwd, [
+      "req",
+      ...ec,
+      ...["-keyout", `${name}-key.pem`, "-out", `${name}.csr`, "-subj", `/O=flom tests/CN=${name}`],
+    ]);
+    await openssl(cwd, [
+      "x509",
+      "-req",
+      ...["-in", `${name}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}-key.pem`],
+      ...["-CAcreateserial", "-days", "2", "-extfile", "ext", "-out", `${name}.pem`],
+    ]);
+  }
+  const files = (name: string) => ({
+    certificate: `${cwd}/${name}.pem`,
+    privateKey: `${cwd}/${name}-key.pem`,
+  });
+  return {
+    caCertificate: `${cwd}/ca.pem`,
+    member: files("member"),
+    flom: files("flom"),
+    stranger: files("stranger"),
+  };
+}
+
 /** A test directory with its certificates. */
 export async function certifiedDir(): Promise<TestDir> {
   const dir = new TestDir();

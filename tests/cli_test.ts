@@ -122,6 +122,9 @@ Deno.test("flom --help exits 0 and lists every option of the original, in its or
     "--etcd-prefix",
     "--etcd-lease-ttl",
     "--lost-lock-grace",
+    "--etcd-ca-certificate",
+    "--etcd-certificate",
+    "--etcd-private-key",
     "--foreground",
     "--completions",
   ]);

@@ -1,7 +1,8 @@
 /**
  * A disposable 3-member etcd cluster on loopback ports, in a temporary directory, for the tests of
  * etcd-backed daemons: `await using cluster = await EtcdCluster.start()`. Its members are
- * stopped by PID and their data removed at the end.
+ * stopped by PID and their data removed at the end. With `tls`, its client URLs are https and
+ * etcd asks its clients for a certificate that the same CA signed.
  */
 import { freePort } from "./harness.ts";
 
@@ -20,6 +21,13 @@ const MEMBERS = 3;
 const TIMING = ["--heartbeat-interval", "50", "--election-timeout", "500"];
 const READY_LIMIT_MS = 20_000;
 
+/** The PEM files of a cluster's TLS: its CA, and the certificate and key of its members. */
+export interface EtcdTls {
+  caCertificate: string;
+  certificate: string;
+  privateKey: string;
+}
+
 interface Member {
   name: string;
   client: string;
@@ -30,14 +38,18 @@ interface Member {
 export class EtcdCluster implements AsyncDisposable {
   readonly #dir: string;
   readonly #members: Member[];
+  readonly #client: Deno.HttpClient | undefined;
 
-  private constructor(dir: string, members: Member[]) {
+  private constructor(dir: string, members: Member[], client?: Deno.HttpClient) {
     this.#dir = dir;
     this.#members = members;
+    this.#client = client;
   }
 
   /** Starts the members and resolves once the cluster answers a read. */
-  static async start(): Promise<EtcdCluster> {
+  static async start(options: { tls?: EtcdTls } = {}): Promise<EtcdCluster> {
+    const { tls } = options;
+    const scheme = tls === undefined ? "http" : "https";
     const dir = Deno.makeTempDirSync({ prefix: "flomEtcd" });
     const ports = Array.from({ length: MEMBERS }, () => ({
       client: freePort("127.0.0.1"),
@@ -46,7 +58,7 @@ export class EtcdCluster implements AsyncDisposable {
     const initial = ports.map(({ peer }, i) => `m${i}=http://127.0.0.1:${peer}`).join(",");
     const members = ports.map(({ client, peer }, i): Member => {
       const name = `m${i}`;
-      const clientUrl = `http://127.0.0.1:${client}`;
+      const clientUrl = `${scheme}://127.0.0.1:${client}`;
       const child = new Deno.Command("etcd", {
         args: [
           "--name",
@@ -68,6 +80,10 @@ export class EtcdCluster implements AsyncDisposable {
           "--initial-cluster-token",
           dir,
           ...TIMING,
+          ...(tls === undefined ? [] : [
+            ...["--cert-file", tls.certificate, "--key-file", tls.privateKey],
+            ...["--client-cert-auth", "--trusted-ca-file", tls.caCertificate],
+          ]),
           "--logger",
           "zap",
           "--log-outputs",
@@ -79,7 +95,15 @@ export class EtcdCluster implements AsyncDisposable {
       }).spawn();
       return { name, client: clientUrl, child };
     });
-    const cluster = new EtcdCluster(dir, members);
+    const cluster = new EtcdCluster(
+      dir,
+      members,
+      tls === undefined ? undefined : Deno.createHttpClient({
+        caCerts: [Deno.readTextFileSync(tls.caCertificate)],
+        cert: Deno.readTextFileSync(tls.certificate),
+        key: Deno.readTextFileSync(tls.privateKey),
+      }),
+    );
     try {
       await cluster.#ready();
     } catch (error) {
@@ -100,9 +124,14 @@ export class EtcdCluster implements AsyncDisposable {
     const response = await fetch(`${this.#members[0]!.client}/v3/kv/range`, {
       method: "POST",
       body: JSON.stringify({ key: btoa(prefix), range_end: btoa(end), keys_only: true }),
+      ...this.#fetchClient(),
     });
     const { kvs = [] } = await response.json() as { kvs?: { key: string }[] };
     return kvs.map((kv) => atob(kv.key));
+  }
+
+  #fetchClient(): { client?: Deno.HttpClient } {
+    return this.#client === undefined ? {} : { client: this.#client };
   }
 
   /** Waits for the cluster's first answer to a linearizable read (a leader has been elected). */
@@ -113,6 +142,7 @@ export class EtcdCluster implements AsyncDisposable {
         const response = await fetch(`${this.#members[0]!.client}/v3/kv/range`, {
           method: "POST",
           body: JSON.stringify({ key: btoa("ready") }),
+          ...this.#fetchClient(),
         });
         await response.body?.cancel();
         if (response.ok) return;
@@ -145,6 +175,7 @@ export class EtcdCluster implements AsyncDisposable {
       }
     }
     await Promise.all(this.#members.map((member) => member.child.status));
+    this.#client?.close();
     await Deno.remove(this.#dir, { recursive: true });
   }
 }

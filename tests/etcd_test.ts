@@ -6,6 +6,7 @@
 import { deepStrictEqual, equal, match } from "node:assert/strict";
 import { RC } from "../src/protocol/return_codes.ts";
 import { EtcdCluster, etcdInstalled } from "./etcd_cluster.ts";
+import { makeEtcdCertificates, OPENSSL } from "./certificates.ts";
 import { type FlomProcess, HOLD, release, runsWith, TestDir, TRACE } from "./harness.ts";
 import { WireClient } from "./wire_client.ts";
 
@@ -292,5 +293,41 @@ Deno.test({
     }
     // The lease expired in etcd too: nobody released the request, etcd deleted it.
     equal(await waiter.nextRc(), RC.OK);
+  },
+});
+
+Deno.test({
+  name:
+    "etcd-backed daemons over etcd's TLS: with the CA and a client certificate of etcd's CA a daemon serves; with a certificate of another CA it cannot start, and says why",
+  ignore: ignore || !OPENSSL,
+  async fn() {
+    await using dir = new TestDir();
+    const certificates = await makeEtcdCertificates(dir);
+    const { caCertificate } = certificates;
+    await using cluster = await EtcdCluster.start({
+      tls: { caCertificate, ...certificates.member },
+    });
+    const daemonOf = (socket: string, client: { certificate: string; privateKey: string }) => [
+      ...["--foreground", "-s", socket, "-d", "-1", "--etcd-endpoints", cluster.endpoints],
+      ...["--etcd-ca-certificate", caCertificate, "--etcd-certificate", client.certificate],
+      ...["--etcd-private-key", client.privateKey],
+    ];
+    const refused = await dir.run(daemonOf(`${dir.path}/stranger`, certificates.stranger));
+    equal(refused.code, 99, refused.stderr);
+    // Why, in TLS 1.3, depends on when etcd's alert comes: "BadCertificate" or "connection closed".
+    match(refused.stderr, /cannot use etcd at https:\/\/127\.0\.0\.1:\d+.*: Cannot reach etcd/);
+
+    const socket = `${dir.path}/flom`;
+    const daemon = dir.spawn(daemonOf(socket, certificates.flom));
+    try {
+      await daemon.waitFor(READY, "stderr");
+      const result = await dir.run(["-s", socket, "-r", "ledger", "--", "sh", "-c", "echo locked"]);
+      equal(result.code, 0, result.stderr);
+      equal(result.stdout, "locked\n");
+      match((await cluster.keys("/flom/")).join(" "), /^\/flom\/ledger\//);
+    } finally {
+      daemon.child.kill("SIGKILL");
+      await daemon.result();
+    }
   },
 });

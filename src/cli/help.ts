@@ -51,6 +51,9 @@ const FLOM_ORDER: readonly string[] = [
   "etcd-prefix",
   "etcd-lease-ttl",
   "lost-lock-grace",
+  "etcd-ca-certificate",
+  "etcd-certificate",
+  "etcd-private-key",
   "foreground",
   "completions",
 ];

@@ -60,6 +60,9 @@ const FLOM_OPTIONS = [
   "etcd-prefix",
   "etcd-lease-ttl",
   "lost-lock-grace",
+  "etcd-ca-certificate",
+  "etcd-certificate",
+  "etcd-private-key",
   "foreground",
   "completions",
 ];

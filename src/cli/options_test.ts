@@ -82,6 +82,9 @@ const SETTING_CASES: [string | undefined, string, string, Partial<Settings>][] =
   [undefined, "etcd-lease-ttl", "2", { etcdLeaseTtl: 2 }],
   [undefined, "lost-lock-grace", "0", { lostLockGrace: 0 }],
   [undefined, "lost-lock-grace", "250", { lostLockGrace: 250 }],
+  [undefined, "etcd-ca-certificate", "ca.pem", { etcdCaCertificate: "ca.pem" }],
+  [undefined, "etcd-certificate", "flom.pem", { etcdCertificate: "flom.pem" }],
+  [undefined, "etcd-private-key", "flom-key.pem", { etcdPrivateKey: "flom-key.pem" }],
 ];
 
 Deno.test("parseCommandLine() sets every setting by short, long and --long=value", () => {
@@ -234,7 +237,7 @@ Deno.test("parseCommandLine() gives the original's messages for refused values",
     ],
     [
       ["--etcd-endpoints", "127.0.0.1:2379"],
-      "etcd-endpoints: '127.0.0.1:2379' is an invalid value: give http://HOST:PORT[,http://HOST:PORT...], as http://127.0.0.1:2379",
+      "etcd-endpoints: '127.0.0.1:2379' is an invalid value: give http://HOST:PORT or https://HOST:PORT, comma-separated, as http://127.0.0.1:2379",
     ],
     [
       ["--etcd-prefix", "flom"],

@@ -35,8 +35,8 @@ export function defaultSocketName(login: string): string {
  * is only called then, since looking an account up costs a short-lived client. Throws
  * {@link ConfigError} for a socket together with a unicast or multicast address, for a peer-id
  * check without all three TLS files, and for one or two TLS files without the others (a
- * deliberate difference: the original silently goes without TLS), and for an invalid resource
- * name.
+ * deliberate difference: the original silently goes without TLS), for an etcd certificate without
+ * its key or the reverse, and for an invalid resource name.
  */
 export async function checkSettings(
   settings: Settings,
@@ -62,6 +62,11 @@ export async function checkSettings(
   if (tlsFiles > 0 && tlsFiles < 3) {
     throw new ConfigError(
       "Cannot use TLS: --tls-certificate, --tls-private-key and --tls-ca-certificate must be given together",
+    );
+  }
+  if ((checked.etcdCertificate === undefined) !== (checked.etcdPrivateKey === undefined)) {
+    throw new ConfigError(
+      "Cannot use etcd's client certificate authentication: --etcd-certificate and --etcd-private-key must be given together",
     );
   }
   const name = parseResourceName(checked.resourceName);

@@ -132,6 +132,24 @@ Deno.test("checkSettings() refuses one or two TLS files without the others", asy
   );
 });
 
+Deno.test("checkSettings() refuses an etcd certificate without its key, and the reverse; a CA alone is fine", async () => {
+  for (const files of [{ etcdCertificate: "/c.pem" }, { etcdPrivateKey: "/k.pem" }]) {
+    await assert.rejects(() => checkSettings(settingsWith(files), () => "a"), {
+      name: "ConfigError",
+      message:
+        "Cannot use etcd's client certificate authentication: --etcd-certificate and --etcd-private-key must be given together",
+    });
+  }
+  for (
+    const files of [
+      { etcdCaCertificate: "/ca.pem" },
+      { etcdCertificate: "/c.pem", etcdPrivateKey: "/k.pem" },
+    ]
+  ) {
+    await checkSettings(settingsWith(files), () => "a");
+  }
+});
+
 Deno.test("checkSettings() asks for the login only for the per-user socket", async () => {
   const noLogin = () => assert.fail("the login is not needed");
   for (

@@ -62,6 +62,9 @@ const KEY_CASES: [string, string, string, Partial<Settings>][] = [
   ["Etcd", "Prefix", "/locks/", { etcdPrefix: "/locks/" }],
   ["Etcd", "LeaseTTL", "3", { etcdLeaseTtl: 3 }],
   ["Etcd", "LostLockGrace", "250", { lostLockGrace: 250 }],
+  ["Etcd", "CaCertificate", "/etc/etcd/ca.pem", { etcdCaCertificate: "/etc/etcd/ca.pem" }],
+  ["Etcd", "Certificate", "/etc/etcd/flom.pem", { etcdCertificate: "/etc/etcd/flom.pem" }],
+  ["Etcd", "PrivateKey", "/etc/etcd/flom-key.pem", { etcdPrivateKey: "/etc/etcd/flom-key.pem" }],
 ];
 
 Deno.test("applyConfigFile() applies every key of the table", () => {
@@ -214,11 +217,11 @@ Deno.test("applyConfigFile() warns about unknown groups and keys, naming the clo
 Deno.test("SETTING_KEYS covers each Settings field once, with distinct options", () => {
   const fields = SETTING_KEYS.map((entry) => entry.field);
   // The original's 29 and flom's MetricsAddress and [Etcd] Endpoints, Prefix, LeaseTTL,
-  // LostLockGrace.
-  assert.equal(SETTING_KEYS.length, 34);
-  assert.equal(new Set(fields).size, 34);
+  // LostLockGrace, CaCertificate, Certificate, PrivateKey.
+  assert.equal(SETTING_KEYS.length, 37);
+  assert.equal(new Set(fields).size, 37);
   const keyed = new Set(KEY_CASES.map(([group, key]) => `${group}/${key}`));
   for (const entry of SETTING_KEYS) assert.ok(keyed.has(`${entry.group}/${entry.key}`));
   const longs = SETTING_KEYS.map((entry) => entry.option.long);
-  assert.equal(new Set(longs).size, 34);
+  assert.equal(new Set(longs).size, 37);
 });

@@ -533,6 +533,42 @@ export const SETTING_KEYS: readonly SettingKey[] = [
         "When an etcd-backed daemon loses the lock, the command gets SIGTERM, then SIGKILL after MS milliseconds (default 5000)",
     },
   },
+  {
+    field: "etcdCaCertificate",
+    group: "Etcd",
+    key: "CaCertificate",
+    type: "path",
+    extension: true,
+    option: {
+      long: "etcd-ca-certificate",
+      arg: "FILE",
+      help: "The CA certificate that signed the certificates of etcd's members (https endpoints)",
+    },
+  },
+  {
+    field: "etcdCertificate",
+    group: "Etcd",
+    key: "Certificate",
+    type: "path",
+    extension: true,
+    option: {
+      long: "etcd-certificate",
+      arg: "FILE",
+      help: "The certificate an etcd-backed daemon shows etcd, when etcd checks its clients'",
+    },
+  },
+  {
+    field: "etcdPrivateKey",
+    group: "Etcd",
+    key: "PrivateKey",
+    type: "path",
+    extension: true,
+    option: {
+      long: "etcd-private-key",
+      arg: "FILE",
+      help: "The private key of --etcd-certificate",
+    },
+  },
 ];
 
 /**

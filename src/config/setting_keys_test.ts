@@ -6,8 +6,15 @@ const keyOf = (field: string) => SETTING_KEYS.find((entry) => entry.field === fi
 const read = (field: string, input: Parameters<typeof settingValue>[1]) =>
   settingValue(keyOf(field), input, { syntax: "keyfile", warnings: [] });
 
-Deno.test("PATH_FIELDS lists the TLS files", () => {
-  assert.deepEqual(PATH_FIELDS, ["tlsCertificate", "tlsPrivateKey", "tlsCaCertificate"]);
+Deno.test("PATH_FIELDS lists the TLS files, the daemon's and those for etcd", () => {
+  assert.deepEqual(PATH_FIELDS, [
+    "tlsCertificate",
+    "tlsPrivateKey",
+    "tlsCaCertificate",
+    "etcdCaCertificate",
+    "etcdCertificate",
+    "etcdPrivateKey",
+  ]);
 });
 
 Deno.test("settingValue() reads integers in the syntax of their source", () => {

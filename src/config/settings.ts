@@ -41,6 +41,12 @@ export interface Settings {
    * daemon tells its flom that the lock is lost.
    */
   lostLockGrace: number;
+  /** The CA certificate that signs etcd's members' certificates (PEM; https endpoints). */
+  etcdCaCertificate?: string;
+  /** The daemon's own certificate for etcd's client certificate authentication (PEM). */
+  etcdCertificate?: string;
+  /** The private key of `etcdCertificate` (PEM). */
+  etcdPrivateKey?: string;
   // [Monitor]
   /** Signal numbers (1..31), ascending, without duplicates. */
   ignoredSignals: number[];
@@ -69,6 +75,9 @@ export const OPTIONAL_SETTINGS = [
   "mountPointVfs",
   "metricsAddress",
   "etcdEndpoints",
+  "etcdCaCertificate",
+  "etcdCertificate",
+  "etcdPrivateKey",
   "networkInterface",
   "tlsCertificate",
   "tlsPrivateKey",

@@ -249,8 +249,9 @@ function isIpv6(text: string): boolean {
 }
 
 /**
- * The etcd endpoints of `URL[,URL…]`: `http://HOST:PORT` each (etcd's TLS comes later), in the
- * given order, without a path; undefined for anything else.
+ * The etcd endpoints of `URL[,URL…]`: `http://HOST:PORT` or `https://HOST:PORT` each (https: etcd's
+ * TLS, checked against `--etcd-ca-certificate`), in the given order, without a path; undefined for
+ * anything else.
  */
 export function parseEtcdEndpoints(text: string): string[] | undefined {
   const endpoints: string[] = [];
@@ -259,7 +260,8 @@ export function parseEtcdEndpoints(text: string): string[] | undefined {
     if (!URL.canParse(trimmed)) return undefined;
     const url = new URL(trimmed);
     if (
-      url.protocol !== "http:" || url.port === "" || (url.pathname !== "/" && url.pathname !== "")
+      (url.protocol !== "http:" && url.protocol !== "https:") || url.port === "" ||
+      (url.pathname !== "/" && url.pathname !== "")
     ) {
       return undefined;
     }
@@ -275,7 +277,7 @@ export function validateEtcdEndpoints(text: string, option: string): void {
     throw new RangeError(
       `${option}: ${
         quoteValue(text)
-      } is an invalid value: give http://HOST:PORT[,http://HOST:PORT...], as http://127.0.0.1:2379`,
+      } is an invalid value: give http://HOST:PORT or https://HOST:PORT, comma-separated, as http://127.0.0.1:2379`,
     );
   }
 }

@@ -227,14 +227,14 @@ Deno.test("quoteValue() keeps a message on one line", () => {
   assert.equal(quoteValue("a\nb\tc\rd\x01"), "'a\\nb\\tc\\rd\\x01'");
 });
 
-Deno.test("parseEtcdEndpoints() reads http://HOST:PORT lists and refuses anything else", () => {
+Deno.test("parseEtcdEndpoints() reads http:// and https://HOST:PORT lists and refuses anything else", () => {
   assert.deepEqual(parseEtcdEndpoints("http://127.0.0.1:2379"), ["http://127.0.0.1:2379"]);
-  assert.deepEqual(parseEtcdEndpoints("http://a:1, http://[::1]:2/"), [
+  assert.deepEqual(parseEtcdEndpoints("http://a:1, https://[::1]:2/"), [
     "http://a:1",
-    "http://[::1]:2",
+    "https://[::1]:2",
   ]);
   for (
-    const text of ["", "127.0.0.1:2379", "http://a", "https://a:1", "http://a:1/v3", "http://a:1,"]
+    const text of ["", "127.0.0.1:2379", "http://a", "ftp://a:1", "http://a:1/v3", "http://a:1,"]
   ) {
     assert.equal(parseEtcdEndpoints(text), undefined, text);
   }

@@ -199,7 +199,12 @@ async function openEtcdTable(
   const endpoints = parseEtcdEndpoints(settings.etcdEndpoints!)!;
   let deliver: (notices: ServedNotice[]) => void = () => {};
   try {
-    const table = await EtcdLockTable.open(new EtcdClient(endpoints, { rounds: 5 }), {
+    const httpClient = await etcdHttpClient(settings);
+    const client = new EtcdClient(endpoints, {
+      rounds: 5,
+      ...(httpClient === undefined ? {} : { httpClient }),
+    });
+    const table = await EtcdLockTable.open(client, {
       prefix: settings.etcdPrefix,
       leaseTtl: settings.etcdLeaseTtl,
       deliver: (notices) => deliver(notices),
@@ -224,6 +229,24 @@ async function openEtcdTable(
   } catch (error) {
     return reportedFailure(`cannot use etcd at ${endpoints.join(",")}`, error, { tracer, report });
   }
+}
+
+/**
+ * The HTTP client of etcd's TLS files (`--etcd-ca-certificate`, and `--etcd-certificate` with
+ * `--etcd-private-key`); undefined without them.
+ */
+async function etcdHttpClient(settings: Settings): Promise<Deno.HttpClient | undefined> {
+  const { etcdCaCertificate, etcdCertificate, etcdPrivateKey } = settings;
+  if (etcdCaCertificate === undefined && etcdCertificate === undefined) return undefined;
+  const read = (file: string | undefined) =>
+    file === undefined ? undefined : Deno.readTextFile(file);
+  const [ca, cert, key] = await Promise.all(
+    [etcdCaCertificate, etcdCertificate, etcdPrivateKey].map(read),
+  );
+  return Deno.createHttpClient({
+    ...(ca === undefined ? {} : { caCerts: [ca] }),
+    ...(cert === undefined || key === undefined ? {} : { cert, key }),
+  });
 }
 
 /**

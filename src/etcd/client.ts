@@ -33,6 +33,8 @@ export interface EtcdClientOptions {
   rounds?: number;
   /** The pause between two rounds, in milliseconds. @default 100 */
   pauseMs?: number;
+  /** Carries etcd's TLS: the CA of https endpoints, and a client certificate. */
+  httpClient?: Deno.HttpClient;
 }
 
 // gRPC's UNAVAILABLE: no leader, leader changed, member stopping; another member may answer.
@@ -43,6 +45,7 @@ export class EtcdClient {
   readonly #endpoints: readonly string[];
   readonly #rounds: number;
   readonly #pauseMs: number;
+  readonly #httpClient: Deno.HttpClient | undefined;
   #current = 0;
 
   constructor(endpoints: readonly string[], options: EtcdClientOptions = {}) {
@@ -50,6 +53,7 @@ export class EtcdClient {
     this.#endpoints = endpoints;
     this.#rounds = options.rounds ?? 20;
     this.#pauseMs = options.pauseMs ?? 100;
+    this.#httpClient = options.httpClient;
   }
 
   /** The keys of `[key, rangeEnd)` (or `key` alone) and the revision they were read at. */
@@ -129,6 +133,7 @@ export class EtcdClient {
           body: text,
           headers: { "content-type": "application/json" },
           ...(signal === undefined ? {} : { signal }),
+          ...(this.#httpClient === undefined ? {} : { client: this.#httpClient }),
         });
         if (response.ok) return response;
         const json = await response.json().catch(() => ({}));
@@ -144,8 +149,15 @@ export class EtcdClient {
       }
       this.#current = (this.#current + 1) % this.#endpoints.length;
     }
-    throw lastError instanceof EtcdError
-      ? lastError
-      : new EtcdError(`Cannot reach etcd at ${this.#endpoints.join(",")}: ${lastError}`, undefined);
+    throw lastError instanceof EtcdError ? lastError : new EtcdError(
+      `Cannot reach etcd at ${this.#endpoints.join(",")}: ${failureText(lastError)}`,
+      undefined,
+    );
   }
+}
+
+// fetch's "fetch failed" says why only in its cause (a refused connection, a certificate).
+function failureText(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause === undefined ? String(error) : `${error}: ${failureText(cause)}`;
 }
