@@ -156,6 +156,23 @@ export class EtcdCluster implements AsyncDisposable {
     }
   }
 
+  /** Kills the current leader with SIGKILL; resolves with its name once it has exited. */
+  async killLeader(): Promise<string> {
+    for (const member of this.#members) {
+      const response = await fetch(`${member.client}/v3/maintenance/status`, {
+        method: "POST",
+        body: "{}",
+        ...this.#fetchClient(),
+      });
+      const status = await response.json() as { header: { member_id: string }; leader: string };
+      if (status.header.member_id !== status.leader) continue;
+      member.child.kill("SIGKILL");
+      await member.child.status;
+      return member.name;
+    }
+    throw new Error("Cannot kill etcd's leader: no member says it is");
+  }
+
   /** Freezes every member (SIGSTOP): to its clients, etcd is cut off. */
   pause(): void {
     for (const member of this.#members) member.child.kill("SIGSTOP");

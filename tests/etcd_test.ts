@@ -331,3 +331,24 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "etcd-backed daemons: the etcd leader killed while a lock is held and waited for: the lock stays held, and the waiter gets it once the holder is done",
+  ignore,
+  async fn() {
+    await using fixture = await Fixture.start();
+    await fixture.daemon("a");
+    await fixture.daemon("b");
+    const holder = await fixture.hold("a", ["-r", "backup"]);
+    const waiter = await fixture.enqueue("b", ["-r", "backup"], ["sh", "-c", "echo granted"]);
+    await fixture.cluster.killLeader();
+    // Neither lost nor given twice: a third client still finds it busy.
+    const busy = await fixture.run("b", ["-r", "backup", "-o", "0"]);
+    equal(busy.code, 98, busy.stderr);
+    await release(holder);
+    const result = await waiter.result();
+    equal(result.code, 0, result.stderr);
+    match(result.stdout, /^granted\n$/m);
+  },
+});
