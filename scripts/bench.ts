@@ -16,6 +16,7 @@ import {
   startFloorServer,
 } from "./bench/processes.ts";
 import { drainWaiters, type HeldLevel, measureHeld } from "./bench/scale.ts";
+import { measureEtcd } from "./bench/etcd.ts";
 import { pairsWhileWatched } from "./bench/status_watch.ts";
 import { median, quantile } from "./bench/stats.ts";
 import { type Figure, formatTable, ratioFigure } from "./bench/table.ts";
@@ -204,6 +205,15 @@ try {
     target: "≤ 2× baseline, FIFO",
     met: drains.large.ms <= 2 * drains.small.ms * 10 && drains.small.fifo && drains.large.fifo,
   });
+
+  progress("locks through etcd");
+  const etcd = await measureEtcd(dir, {
+    pairs: quick ? 300 : 2000,
+    handOffs: quick ? 50 : 300,
+    cliRuns: quick ? 5 : 20,
+  });
+  if (etcd === undefined) progress("no etcd installed: the etcd figures are left out");
+  else figures.push(...etcd);
 } finally {
   Deno.removeSync(dir, { recursive: true });
 }

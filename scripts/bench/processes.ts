@@ -3,7 +3,7 @@
  * it can be profiled), the floor server, and what /proc says of their CPU time and memory.
  */
 import { DAEMON_LAUNCH_ENV } from "../../src/daemon/launch_contract.ts";
-import { defaultSettings } from "../../src/config/settings.ts";
+import { defaultSettings, type Settings } from "../../src/config/settings.ts";
 
 export const ROOT = decodeURIComponent(new URL("../..", import.meta.url).pathname);
 /** The `deno run` flags of every process a benchmark starts. */
@@ -55,6 +55,8 @@ export interface StartOptions {
   denoFlags?: string[];
   /** Milliseconds the daemon's tracer writes to `traceFile`, with this mask. */
   trace?: { file: string; mask: string };
+  /** Settings besides the socket and the endless lifespan (`etcdEndpoints`). */
+  settings?: Partial<Settings>;
 }
 
 /** Starts a flom daemon on `socket` that lives until it is stopped, as `flom -s SOCKET -d -1`. */
@@ -64,6 +66,7 @@ export async function startDaemon(socket: string, options: StartOptions = {}) {
     socketName: socket,
     daemonLifespan: -1,
     ...(options.trace === undefined ? {} : { daemonTraceFile: options.trace.file }),
+    ...options.settings,
   };
   const child = new Deno.Command(Deno.execPath(), {
     args: [...DENO_RUN, ...(options.denoFlags ?? []), `${ROOT}main.ts`],
