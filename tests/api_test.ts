@@ -232,3 +232,23 @@ Deno.test("lock() with an aborted signal withdraws its waiting request and rejec
     { name: "AbortError" },
   );
 });
+
+Deno.test("a held lock's signal aborts when the daemon goes away (-X), and never after unlock()", async () => {
+  await using dir = new TestDir();
+  await startDaemon(dir);
+  const kept = await lock({ resource: "kept", socketName: dir.socket });
+  await kept.unlock();
+  const held = await lock({ resource: "R", socketName: dir.socket });
+  const aborted = new Promise<unknown>((resolve) =>
+    held.signal.addEventListener("abort", () => resolve(held.signal.reason))
+  );
+  assert.equal((await dir.run(["-s", dir.socket, "-X"])).code, 0);
+  const reason = await aborted;
+  assert.ok(lockError(RC.CONNECTION_CLOSED_BY_SERVER)(reason));
+  assert.equal(
+    (reason as LockError).message,
+    "lock on 'R' lost: the daemon closed the connection",
+  );
+  assert.equal(kept.signal.aborted, false);
+  await held.unlock(); // nothing is held any more: it resolves at once
+});

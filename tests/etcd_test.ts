@@ -5,6 +5,7 @@
  */
 import { deepStrictEqual, equal, match } from "node:assert/strict";
 import { RC } from "../src/protocol/return_codes.ts";
+import { lock, LockError } from "../mod.ts";
 import { EtcdCluster, etcdInstalled } from "./etcd_cluster.ts";
 import { makeEtcdCertificates, OPENSSL } from "./certificates.ts";
 import { type FlomProcess, HOLD, release, runsWith, TestDir, TRACE } from "./harness.ts";
@@ -271,13 +272,14 @@ Deno.test({
 
 Deno.test({
   name:
-    "etcd-backed daemons: cut off from etcd past its lease, a daemon tells its flom clients, whose commands get SIGTERM and who exit 99; the lock goes to another daemon's waiter only once etcd is back",
+    "etcd-backed daemons: cut off from etcd past its lease, a daemon tells its flom clients, whose commands get SIGTERM and who exit 99, and aborts the signal of lock()'s locks; the lock goes to another daemon's waiter only once etcd is back",
   ignore,
   async fn() {
     await using fixture = await Fixture.start();
     await fixture.daemon("a", ["--etcd-lease-ttl", "2"]);
     await fixture.daemon("b");
     const holder = await fixture.hold("a", ["-r", "backup", "--lost-lock-grace", "300"]);
+    const held = await lock({ resource: "ledger", socketName: fixture.socket("a") });
     using waiter = await WireClient.connect(fixture.socket("b"));
     equal(await waiter.lock("backup"), RC.LOCK_ENQUEUED);
     fixture.cluster.pause();
@@ -288,6 +290,17 @@ Deno.test({
         result.stderr,
         /^flom: lock on 'backup' lost: lease \d+ not renewed for 2 s: etcd unreachable\n$/,
       );
+      const reason = held.signal.aborted
+        ? held.signal.reason
+        : await new Promise((resolve) =>
+          held.signal.addEventListener("abort", () => resolve(held.signal.reason))
+        );
+      equal(reason instanceof LockError && reason.rc, RC.CONNECTION_CLOSED_BY_SERVER);
+      match(
+        (reason as LockError).message,
+        /^lock on 'ledger' lost: lease \d+ not renewed for 2 s: etcd unreachable$/,
+      );
+      await held.unlock();
     } finally {
       fixture.cluster.resume();
     }

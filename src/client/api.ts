@@ -71,7 +71,16 @@ export interface Lock extends AsyncDisposable {
    * from a daemon that gives none (FLoM 1.7.2).
    */
   readonly fencingToken: bigint | undefined;
-  /** Releases the lock; `rollback` returns a transactional sequence value (`_S_`) to its pool. */
+  /**
+   * Aborts should the lock end while held, with a LockError (rc -27) that says why: the daemon
+   * lost it (an etcd-backed daemon whose lease ended), or the daemon went away. Pass it to the
+   * work the lock protects, to stop it: `fetch(url, { signal: held.signal })`.
+   */
+  readonly signal: AbortSignal;
+  /**
+   * Releases the lock; `rollback` returns a transactional sequence value (`_S_`) to its pool.
+   * Once `signal` has aborted, there is nothing to release: it resolves at once.
+   */
   unlock(options?: { rollback?: boolean }): Promise<void>;
 }
 
@@ -108,7 +117,7 @@ export async function lock(options: LockOptions = {}): Promise<Lock> {
   signal?.addEventListener("abort", withdraw, { once: true });
   try {
     signal?.throwIfAborted();
-    const result = await session.lock(request);
+    const result = await session.lock({ ...request, watchLoss: true });
     if (result.status === "timeout") throw new LockError(RC.NETWORK_TIMEOUT);
     if (result.status === "refused") throw new LockError(result.rc);
     return heldLock(session, settings.resourceName, result);
@@ -127,9 +136,17 @@ function heldLock(
   { element, fencingToken }: { element?: string; fencingToken?: string },
 ): Lock {
   let released = false;
+  const lost = new AbortController();
+  session.lockLost().then((reason) => {
+    if (released) return;
+    const why = reason ?? "the daemon closed the connection";
+    lost.abort(new LockError(RC.CONNECTION_CLOSED_BY_SERVER, `lock on '${resource}' lost: ${why}`));
+  });
   const unlock = async ({ rollback = false } = {}) => {
     if (released) return;
     released = true;
+    // A lost lock has nothing left to release.
+    if (lost.signal.aborted) return session.abort();
     try {
       await session.unlock(rollback);
     } finally {
@@ -143,6 +160,7 @@ function heldLock(
     fencingToken: fencingToken !== undefined && /^\d+$/.test(fencingToken)
       ? BigInt(fencingToken)
       : undefined,
+    signal: lost.signal,
     unlock,
     [Symbol.asyncDispose]: () => unlock(),
   };
