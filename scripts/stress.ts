@@ -1,11 +1,12 @@
 /**
  * Proof that one daemon survives anything a client can send it and keeps mutual exclusion under
  * client deaths (README, "Stress"): fuzzing, silent half-sent messages, a kill storm,
- * descriptor exhaustion, the daemon's own SIGKILL, and the release of orphaned locks. Prints each figure with its target and
+ * descriptor exhaustion, the daemon's own SIGKILL, the release of orphaned locks, and (when
+ * etcd is installed) a storm across etcd-backed daemons while daemons and etcd members die. Prints each figure with its target and
  * exits 1 when one is not met. tests/stress_test.ts runs a short version of each check.
  *
  * Usage: deno run -A scripts/stress.ts [--quick]
- *   [--only kill,orphans,descriptors,stalls,fuzz,storm]
+ *   [--only kill,orphans,descriptors,stalls,fuzz,storm,etcd] [--etcd-runs N]
  *   [--fuzz-inputs N] [--storm-runs N] [--workers N] [--signals SIGTERM,SIGKILL] [--seed N]
  */
 import { fuzzDaemon } from "./stress/fuzz.ts";
@@ -14,9 +15,11 @@ import { describeViolations, type KillSignal, killStorm } from "./stress/kill_st
 import { exhaustDescriptors } from "./stress/descriptors.ts";
 import { killDaemonUnderClients } from "./stress/daemon_kill.ts";
 import { orphanRelease } from "./stress/orphans.ts";
+import { etcdStorm } from "./stress/etcd_storm.ts";
+import { etcdInstalled } from "../tests/etcd_cluster.ts";
 import { median } from "./bench/stats.ts";
 
-const CHECKS = ["kill", "orphans", "descriptors", "stalls", "fuzz", "storm"] as const;
+const CHECKS = ["kill", "orphans", "descriptors", "stalls", "fuzz", "storm", "etcd"] as const;
 type Check = typeof CHECKS[number];
 
 /** One line of the report. */
@@ -40,6 +43,7 @@ for (const check of only) {
 }
 const fuzzInputs = Number(option("--fuzz-inputs") ?? (quick ? 20000 : 1_000_000));
 const stormRuns = Number(option("--storm-runs") ?? (quick ? 400 : 100_000));
+const etcdRuns = Number(option("--etcd-runs") ?? (quick ? 300 : 10_000));
 const workers = Number(option("--workers") ?? 8);
 const signals = (option("--signals")?.split(",") ?? ["SIGTERM", "SIGKILL"]) as KillSignal[];
 const seed = Number(option("--seed") ?? Math.floor(Math.random() * 2 ** 32));
@@ -311,6 +315,59 @@ try {
         progress(`op ${exit.op} exited ${exit.code}: ${exit.stderr.trim()}`);
       }
     }
+  }
+
+  if (only.has("etcd") && !etcdInstalled()) {
+    progress("no etcd installed: the etcd storm is left out");
+  }
+  if (only.has("etcd") && etcdInstalled()) {
+    progress(`etcd storm: ${etcdRuns} runs of flom -r MX through 3 daemons, 30 at once`);
+    const report = await etcdStorm(dir, {
+      resource: "MX",
+      limit: 1,
+      operations: etcdRuns,
+      workers: 30,
+      signals,
+      seed,
+      progress,
+    });
+    const { storm } = report;
+    row(
+      "etcd storm MX",
+      "flom runs (30 at once, 3 daemons), sections recorded",
+      `${storm.operations}, ${storm.overlaps.sections}`,
+      `≥ ${etcdRuns} runs`,
+      storm.operations >= etcdRuns,
+    );
+    row(
+      "etcd storm MX",
+      "killed: flom SIGKILL, SIGTERM; daemons SIGKILL; etcd members SIGKILL",
+      `${storm.kills.SIGKILL}, ${storm.kills.SIGTERM}; ${report.daemonKills}; ${report.memberKills}`,
+      "reported",
+      true,
+    );
+    row(
+      "etcd storm MX",
+      "violations: more than 1 section at once",
+      `${storm.overlaps.violations.length} (most at once: ${storm.overlaps.mostAtOnce})`,
+      "0",
+      storm.overlaps.violations.length === 0,
+    );
+    row(
+      "etcd storm MX",
+      "sections without an end record",
+      String(storm.overlaps.incomplete.length),
+      "0",
+      storm.overlaps.incomplete.length === 0,
+    );
+    row(
+      "etcd storm MX",
+      "flom runs not signalled that failed (their daemon died or was restarting)",
+      String(storm.unexpected.length),
+      "reported",
+      true,
+    );
+    for (const line of describeViolations(storm)) progress(`violation: ${line}`);
   }
 } finally {
   Deno.removeSync(dir, { recursive: true });

@@ -31,6 +31,8 @@ export interface EtcdTls {
 interface Member {
   name: string;
   client: string;
+  /** How it is started, and started again over its data after a kill. */
+  command: Deno.Command;
   child: Deno.ChildProcess;
 }
 
@@ -59,7 +61,7 @@ export class EtcdCluster implements AsyncDisposable {
     const members = ports.map(({ client, peer }, i): Member => {
       const name = `m${i}`;
       const clientUrl = `${scheme}://127.0.0.1:${client}`;
-      const child = new Deno.Command("etcd", {
+      const command = new Deno.Command("etcd", {
         args: [
           "--name",
           name,
@@ -92,8 +94,8 @@ export class EtcdCluster implements AsyncDisposable {
         stdin: "null",
         stdout: "null",
         stderr: "null",
-      }).spawn();
-      return { name, client: clientUrl, child };
+      });
+      return { name, client: clientUrl, command, child: command.spawn() };
     });
     const cluster = new EtcdCluster(
       dir,
@@ -171,6 +173,23 @@ export class EtcdCluster implements AsyncDisposable {
       return member.name;
     }
     throw new Error("Cannot kill etcd's leader: no member says it is");
+  }
+
+  /** Kills member `index` with SIGKILL; resolves once it has exited. */
+  async killMember(index: number): Promise<void> {
+    const member = this.#members[index]!;
+    try {
+      member.child.kill("SIGKILL");
+    } catch {
+      // Dead already.
+    }
+    await member.child.status;
+  }
+
+  /** Starts member `index` again over its data: it rejoins the cluster. */
+  restartMember(index: number): void {
+    const member = this.#members[index]!;
+    member.child = member.command.spawn();
   }
 
   /** Freezes every member (SIGSTOP): to its clients, etcd is cut off. */

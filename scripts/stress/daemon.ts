@@ -4,7 +4,7 @@
  * of it.
  */
 import { DAEMON_LAUNCH_ENV } from "../../src/daemon/launch_contract.ts";
-import { defaultSettings } from "../../src/config/settings.ts";
+import { defaultSettings, type Settings } from "../../src/config/settings.ts";
 import { MeasuredProcess } from "../bench/processes.ts";
 import { flomCommandLine } from "../../tests/harness.ts";
 
@@ -20,6 +20,8 @@ export interface StressDaemonOptions {
   openFiles?: number;
   /** The daemon's trace file (`-t`) and FLOM_TRACE_MASK. @default no trace */
   trace?: { file: string; mask: string };
+  /** Settings besides the socket and the endless lifespan (`etcdEndpoints`). */
+  settings?: Partial<Settings>;
 }
 
 /** A running daemon that lives until it is stopped (`-d -1`), on a UNIX socket. */
@@ -66,6 +68,7 @@ export async function startStressDaemon(
     socketName: socket,
     daemonLifespan: -1,
     ...(options.trace === undefined ? {} : { daemonTraceFile: options.trace.file }),
+    ...options.settings,
   };
   const command = flomCommand([]);
   const [program, args] = options.openFiles === undefined

@@ -51,6 +51,11 @@ export interface KillStormOptions {
   randomShare?: number;
   seed?: number;
   progress?: (line: string) => void;
+  /**
+   * The daemons to lock through, one picked at random for each run; they belong to the caller.
+   * @default a daemon of the storm's own
+   */
+  sockets?: readonly string[];
 }
 
 /** A flom the storm signalled. */
@@ -81,7 +86,7 @@ export interface KillStormReport {
   /** Exit statuses of the flom runs, killed or not. */
   statuses: Record<string, number>;
   unexpected: UnexpectedExit[];
-  /** Whether the daemon was still running at the end. */
+  /** Whether the storm's own daemon was still running at the end (true with `sockets`). */
   daemonAlive: boolean;
   overlaps: OverlapReport;
   /** The signals sent, by operation, to explain violations. */
@@ -120,22 +125,25 @@ export async function killStorm(dir: string, options: KillStormOptions): Promise
   Deno.writeTextFileSync(records, "");
   const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
   if (!made.success) throw new Error(`Cannot make the FIFO '${fifo}'`);
-  await using daemon = await startStressDaemon(`${dir}/storm-${tag}`);
+  await using daemon = options.sockets === undefined
+    ? await startStressDaemon(`${dir}/storm-${tag}`)
+    : undefined;
+  const sockets = options.sockets ?? [daemon!.socket];
   // `-d 0`: a flom that finds no daemon fails instead of starting one of its own.
-  const args = [
-    "-s",
-    daemon.socket,
-    "-d",
-    "0",
-    "-r",
-    options.resource,
-    ...(options.quantity === undefined ? [] : ["-q", String(options.quantity)]),
-    "--",
-    "bash",
-    "-c",
-    SECTION_SCRIPT,
-  ];
-  const [program, ...flomArgs] = flomCommand(args);
+  const commandLine = (socket: string) =>
+    flomCommand([
+      "-s",
+      socket,
+      "-d",
+      "0",
+      "-r",
+      options.resource,
+      ...(options.quantity === undefined ? [] : ["-q", String(options.quantity)]),
+      "--",
+      "bash",
+      "-c",
+      SECTION_SCRIPT,
+    ]);
   const env = {
     STRESS_RECORDS: records,
     STRESS_FIFO: fifo,
@@ -179,6 +187,7 @@ export async function killStorm(dir: string, options: KillStormOptions): Promise
       const op = started++;
       const target = random.chance(options.targetedShare ?? 0.1);
       if (target) targets.add(op);
+      const [program, ...flomArgs] = commandLine(random.pick(sockets));
       const child = new Deno.Command(program!, {
         args: flomArgs,
         env: {
@@ -240,7 +249,7 @@ export async function killStorm(dir: string, options: KillStormOptions): Promise
   stormOver = true;
   await Promise.all([targeted, ...pendingKills]);
   const elapsedMs = performance.now() - start;
-  const daemonAlive = !daemon.exited;
+  const daemonAlive = daemon === undefined || !daemon.exited;
   const overlaps = await settledOverlaps(records, options.limit);
   await Promise.all(stderrReads);
   return {
