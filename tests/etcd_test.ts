@@ -194,15 +194,44 @@ Deno.test({
 });
 
 Deno.test({
-  name: "etcd-backed daemons: sets, sequences and timestamps are refused, not served wrongly",
+  name: "etcd-backed daemons: sequences and timestamps are refused, not served wrongly",
   ignore,
   async fn() {
     await using fixture = await Fixture.start();
     await fixture.daemon("a");
     using client = await WireClient.connect(fixture.socket("a"));
-    equal(await client.lock("red.green"), RC.INACTIVE_FEATURE);
-    const result = await fixture.run("a", ["-r", "_s_seq[2]"]);
+    equal(await client.lock("_s_seq[2]"), RC.INACTIVE_FEATURE);
+    const result = await fixture.run("a", ["-r", "_t_%S[1]"]);
     equal(result.code, 99, result.stderr);
+  },
+});
+
+Deno.test({
+  name:
+    "etcd-backed daemons: a set's members are never held twice across daemons, and a freed one goes to the waiter",
+  ignore,
+  async fn() {
+    await using fixture = await Fixture.start();
+    await fixture.daemon("a");
+    await fixture.daemon("b");
+    const element = /Locked element is '(\w+)'/;
+    const holders = [
+      await fixture.hold("a", ["-V", "-r", "red.green.blue"]),
+      await fixture.hold("b", ["-V", "-r", "red.green.blue"]),
+      await fixture.hold("a", ["-V", "-r", "red.green.blue"]),
+    ];
+    const held = holders.map((holder) => element.exec(holder.stdout)?.[1]);
+    deepStrictEqual([...held].sort(), ["blue", "green", "red"]);
+    const waiter = await fixture.enqueue("b", ["-r", "red.green.blue"], [
+      "sh",
+      "-c",
+      'echo "$FLOM_RESOURCE_ELEMENT"',
+    ]);
+    await release(holders[1]!);
+    const result = await waiter.result();
+    equal(result.code, 0, result.stderr);
+    equal(result.stdout, `${held[1]}\n`);
+    for (const holder of [holders[0]!, holders[2]!]) await release(holder);
   },
 });
 

@@ -52,9 +52,9 @@ export interface EtcdLockTableOptions {
   tracer?: Tracer;
 }
 
-// A request of a kind this daemon does not serve (sets, sequences, timestamps: their elements
-// need counters in etcd that are not written yet) is answered with the original's code for a
-// feature that is not active.
+// A request of a kind this daemon does not serve (sequences, timestamps: they remember what they
+// handed out, which needs counters in etcd that are not written yet) is answered with the
+// original's code for a feature that is not active.
 const NOT_SERVED = { rc: RC.INACTIVE_FEATURE };
 const INVALID_REQUEST = { rc: RC.PROTOCOL_ERROR };
 const INVALID_NAME = { rc: RC.INVALID_RESOURCE_NAME };
@@ -70,6 +70,8 @@ interface Local {
   readonly request: LockRequestInput;
   state: "adding" | "waiting" | "held";
   since: number;
+  /** What its grant handed out (a set's member). */
+  element?: string;
 }
 
 /** This daemon's requests on one resource, and the work it has to do there. */
@@ -372,21 +374,21 @@ export class EtcdLockTable implements AsyncDisposable {
       stored.map((entry) => entry.request),
       replayed.map((local) => storedRequest(local.request, false)),
     );
-    const added = adds.map((local) => ({
-      rc: refusals.get(local) ?? results[replayed.indexOf(local)]!.rc,
-    }));
+    const added: { rc: number; element?: string }[] = adds.map((local) =>
+      refusals.has(local) ? { rc: refusals.get(local)! } : results[replayed.indexOf(local)]!
+    );
     const ops: TxnOp[] = [...removals].map((key) => ({ deleteRange: { key } }));
-    const grants: Local[] = [];
-    for (const index of grantable) {
+    const grants: { local: Local; element?: string }[] = [];
+    for (const { index, element } of grantable) {
       const local = mine.get(stored[index]!.kv.key);
       if (local?.state !== "waiting") continue;
-      grants.push(local);
-      ops.push(this.#put(local.key, storedRequest(local.request, true)));
+      grants.push({ local, ...(element === undefined ? {} : { element }) });
+      ops.push(this.#put(local.key, storedRequest(local.request, true, element)));
     }
     adds.forEach((local, index) => {
-      const rc = added[index]!.rc;
+      const { rc, element } = added[index]!;
       if (rc === RC.OK || rc === RC.LOCK_ENQUEUED) {
-        ops.push(this.#put(local.key, storedRequest(local.request, rc === RC.OK)));
+        ops.push(this.#put(local.key, storedRequest(local.request, rc === RC.OK, element)));
       }
     });
     let revision = readAt;
@@ -408,7 +410,7 @@ export class EtcdLockTable implements AsyncDisposable {
     const token = String(revision);
     const now = this.#now();
     const notices: EtcdNotice[] = [];
-    for (const local of grants) {
+    for (const { local, element } of grants) {
       if (this.#connections.get(local.conn) !== local) {
         // It left while the txn ran: the key the txn wrote goes in the next round.
         resource.removals.add(local.key);
@@ -417,10 +419,17 @@ export class EtcdLockTable implements AsyncDisposable {
       }
       local.state = "held";
       local.since = now;
-      notices.push({ conn: local.conn, rc: RC.OK, step: 24, fencingToken: token });
+      if (element !== undefined) local.element = element;
+      notices.push({
+        conn: local.conn,
+        rc: RC.OK,
+        step: 24,
+        fencingToken: token,
+        ...(element === undefined ? {} : { element }),
+      });
     }
     adds.forEach((local, index) => {
-      const rc = added[index]!.rc;
+      const { rc, element } = added[index]!;
       const current = this.#connections.get(local.conn) === local;
       if (!current) {
         if (rc === RC.OK || rc === RC.LOCK_ENQUEUED) {
@@ -431,7 +440,14 @@ export class EtcdLockTable implements AsyncDisposable {
       }
       if (rc === RC.OK) {
         local.state = "held";
-        notices.push({ conn: local.conn, rc, step: 16, fencingToken: token });
+        if (element !== undefined) local.element = element;
+        notices.push({
+          conn: local.conn,
+          rc,
+          step: 16,
+          fencingToken: token,
+          ...(element === undefined ? {} : { element }),
+        });
       } else if (rc === RC.LOCK_ENQUEUED) {
         local.state = "waiting";
         notices.push({ conn: local.conn, rc, step: 16 });
@@ -503,13 +519,18 @@ export class EtcdLockTable implements AsyncDisposable {
   }
 }
 
-function storedRequest(request: LockRequestInput, granted: boolean): StoredRequest {
+function storedRequest(
+  request: LockRequestInput,
+  granted: boolean,
+  element?: string,
+): StoredRequest {
   return {
     name: request.name,
     mode: request.mode,
     quantity: request.quantity,
     wait: request.wait,
     granted,
+    ...(element === undefined ? {} : { element }),
   };
 }
 
@@ -520,6 +541,7 @@ function requestView(local: Local): RequestView {
     name: local.request.name,
     ...(parameter === "mode" ? { mode: local.request.mode } : {}),
     ...(parameter === "quantity" ? { quantity: local.request.quantity } : {}),
+    ...(local.element === undefined ? {} : { element: local.element }),
     since: local.since,
   };
 }

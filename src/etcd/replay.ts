@@ -9,11 +9,16 @@ import { parseResourceName, type ResourceKind } from "../resources/names.ts";
 import type { LockResult, ResourceRequest } from "../resources/resource.ts";
 import { createResource } from "../resources/resource_kinds.ts";
 
-/** The kinds an etcd-backed daemon serves: those whose grants hand out no element. */
+/**
+ * The kinds an etcd-backed daemon serves: those whose state is their holders and waiters, sets
+ * included (a holder's key records its element). Sequences and timestamps also remember what
+ * they handed out before, which etcd does not hold yet.
+ */
 export const ETCD_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
   "simple",
   "numeric",
   "hierarchical",
+  "set",
 ]);
 
 /** A lock request as one of the resource's keys holds it. */
@@ -22,12 +27,14 @@ export interface StoredRequest extends ResourceRequest {
   name: string;
   /** Whether it holds the lock; else it waits. */
   granted: boolean;
+  /** What its grant handed out (a set's member). */
+  element?: string;
 }
 
 /** What replaying decided. */
 export interface Replayed {
-  /** The indexes of the stored waiters that the rules grant now. */
-  grantable: number[];
+  /** The stored waiters that the rules grant now, by index, with what they get. */
+  grantable: { index: number; element?: string }[];
   /** The answer to each added request, in order. */
   added: LockResult[];
 }
@@ -49,12 +56,18 @@ export function replay(
   const lock = (index: number, request: StoredRequest) =>
     resource.lock(index, parseResourceName(request.name)!, request);
   stored.forEach((request, index) => {
-    if (request.granted) lock(index, { ...request, wait: true });
+    if (!request.granted) return;
+    // A holder keeps what it was given; the rules would hand the members out anew.
+    if (request.element !== undefined && resource.restore?.(index, request.element)) return;
+    lock(index, { ...request, wait: true });
   });
   stored.forEach((request, index) => {
-    if (!request.granted && lock(index, { ...request, wait: true }).rc === RC.OK) {
-      result.grantable.push(index);
-    }
+    if (request.granted) return;
+    const outcome = lock(index, { ...request, wait: true });
+    if (outcome.rc !== RC.OK) return;
+    result.grantable.push(
+      outcome.element === undefined ? { index } : { index, element: outcome.element },
+    );
   });
   added.forEach((request, index) => result.added.push(lock(stored.length + index, request)));
   return result;

@@ -32,7 +32,7 @@ Deno.test("replay() grants waiters once the holder is gone, in FIFO order", () =
     simple(LockMode.Exclusive, false),
     simple(LockMode.ProtectedRead, false),
   ];
-  assert.deepEqual(replay(stored, []).grantable, [0]);
+  assert.deepEqual(replay(stored, []).grantable, [{ index: 0 }]);
   // A waiter the rules grant counts as a holder for the requests behind it.
   const { added } = replay(stored, [simple(LockMode.NullLock, false)]);
   assert.deepEqual(added.map((result) => result.rc), [RC.OK]);
@@ -44,12 +44,12 @@ Deno.test("replay() lets a compatible waiter overtake a blocked one, as the lock
     simple(LockMode.Exclusive, false),
     simple(LockMode.ProtectedRead, false),
   ];
-  assert.deepEqual(replay(stored, []).grantable, [2]);
+  assert.deepEqual(replay(stored, []).grantable, [{ index: 2 }]);
 });
 
 Deno.test("replay() never grants more units than a numeric resource has", () => {
   const stored = [units(3, true), units(2, false), units(1, false)];
-  assert.deepEqual(replay(stored, []).grantable, [2]);
+  assert.deepEqual(replay(stored, []).grantable, [{ index: 2 }]);
   const { added } = replay(stored, [units(1, false), units(5, false)]);
   assert.deepEqual(added.map((result) => result.rc), [RC.LOCK_ENQUEUED, RC.LOCK_IMPOSSIBLE]);
 });
@@ -67,4 +67,32 @@ Deno.test("replay() applies the hierarchy: a holder of /a blocks /a/b, not /c", 
   });
   const { added } = replay(stored, [request("/a/b")]);
   assert.deepEqual(added.map((result) => result.rc), [RC.LOCK_BUSY]);
+});
+
+function member(granted: boolean, element?: string): StoredRequest {
+  return {
+    name: "red.green.red",
+    mode: 0,
+    quantity: 0,
+    wait: true,
+    granted,
+    ...(element === undefined ? {} : { element }),
+  };
+}
+
+Deno.test("replay() keeps a set's holders on the members they were given, and hands out the others", () => {
+  // Green is held: a fresh set would hand out red first, then green again.
+  const { added } = replay([member(true, "green")], [member(false), member(false), member(false)]);
+  assert.deepEqual(added, [
+    { rc: RC.OK, element: "red" },
+    { rc: RC.OK, element: "red" }, // the name's second red is a member of its own
+    { rc: RC.LOCK_ENQUEUED },
+  ]);
+});
+
+Deno.test("replay() grants a set's waiter the member a holder freed", () => {
+  const stored = [member(true, "red"), member(true, "red"), member(false)];
+  assert.deepEqual(replay(stored, []).grantable, [{ index: 2, element: "green" }]);
+  const full = [member(true, "red"), member(true, "green"), member(true, "red"), member(false)];
+  assert.deepEqual(replay(full, []).grantable, []);
 });

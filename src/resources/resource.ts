@@ -44,6 +44,12 @@ export interface Resource {
   deadline(): number | undefined;
   /** Grants every waiter that has become grantable (called at `deadline()`). */
   wake(): Notice[];
+  /**
+   * Books `conn` as the holder of `element`, which it was granted elsewhere (an etcd-backed
+   * daemon rebuilding a set from the holders etcd records); false when the element is not free.
+   * Only kinds that hand out elements from their name have it.
+   */
+  restore?(conn: ConnId, element: string): boolean;
 }
 
 const ENQUEUED: LockResult = { rc: RC.LOCK_ENQUEUED };
@@ -144,6 +150,11 @@ export abstract class BaseResource<H, W> implements Resource {
       notices.push(element === undefined ? { conn, rc: RC.OK } : { conn, rc: RC.OK, element });
     }
     return notices;
+  }
+
+  /** Books `conn` as holding `holder`, granted elsewhere (see Resource.restore). */
+  protected restoreHolder(conn: ConnId, holder: H): void {
+    this.#holders.set(conn, holder);
   }
 
   #grant(conn: ConnId, waiter: W): string | undefined {

@@ -1,6 +1,6 @@
 /** Resource sets `a.b.c`: each member is lent to one holder at a time (docs/compatibility.md, "Resources"). */
 import type { ResourceName } from "./names.ts";
-import { BaseResource } from "./resource.ts";
+import { BaseResource, type ConnId } from "./resource.ts";
 
 /**
  * A set of members handed out round-robin. Holders are remembered by the slot they hold;
@@ -42,6 +42,15 @@ export class SetResource extends BaseResource<number, undefined> {
 
   protected free(slot: number): void {
     this.#taken[slot] = 0;
+  }
+
+  restore(conn: ConnId, element: string): boolean {
+    // Duplicate member names are distinct slots: the first free one with that name.
+    const slot = this.#elements.findIndex((name, i) => name === element && this.#taken[i] === 0);
+    if (slot === -1) return false;
+    this.#taken[slot] = 1;
+    this.restoreHolder(conn, slot);
+    return true;
   }
 
   protected override saturated(): boolean {
