@@ -194,15 +194,43 @@ Deno.test({
 });
 
 Deno.test({
-  name: "etcd-backed daemons: sequences and timestamps are refused, not served wrongly",
+  name: "etcd-backed daemons: timestamps are refused, not served wrongly",
   ignore,
   async fn() {
     await using fixture = await Fixture.start();
     await fixture.daemon("a");
     using client = await WireClient.connect(fixture.socket("a"));
-    equal(await client.lock("_s_seq[2]"), RC.INACTIVE_FEATURE);
+    equal(await client.lock("_t_%S[1]"), RC.INACTIVE_FEATURE);
     const result = await fixture.run("a", ["-r", "_t_%S[1]"]);
     equal(result.code, 99, result.stderr);
+  },
+});
+
+Deno.test({
+  name:
+    "etcd-backed daemons: a sequence's values are unique across daemons, and a transactional one's rolled-back value is handed out again",
+  ignore,
+  async fn() {
+    await using fixture = await Fixture.start();
+    await fixture.daemon("a");
+    await fixture.daemon("b");
+    const value = async (name: string, resource: string, status = 0) => {
+      const result = await fixture.run(name, ["-r", resource], [
+        "sh",
+        "-c",
+        `echo "$FLOM_RESOURCE_ELEMENT"; exit ${status}`,
+      ]);
+      equal(result.code, status, result.stderr);
+      return result.stdout.trim();
+    };
+    const values = [];
+    for (const name of ["a", "b", "a", "b"]) values.push(await value(name, "_s_seq[2]"));
+    // One after another: each run ends before the next, and the counter goes on across daemons.
+    deepStrictEqual(values, ["1", "2", "3", "4"]);
+    // A failed command rolls back: its value goes to the next request, whichever daemon serves it.
+    equal(await value("a", "_S_tx[2]", 3), "1");
+    equal(await value("b", "_S_tx[2]"), "1");
+    equal(await value("a", "_S_tx[2]"), "2");
   },
 });
 

@@ -52,9 +52,8 @@ export interface EtcdLockTableOptions {
   tracer?: Tracer;
 }
 
-// A request of a kind this daemon does not serve (sequences, timestamps: they remember what they
-// handed out, which needs counters in etcd that are not written yet) is answered with the
-// original's code for a feature that is not active.
+// A request of a kind this daemon does not serve (timestamps: their rules read each daemon's
+// clock) is answered with the original's code for a feature that is not active.
 const NOT_SERVED = { rc: RC.INACTIVE_FEATURE };
 const INVALID_REQUEST = { rc: RC.PROTOCOL_ERROR };
 const INVALID_NAME = { rc: RC.INVALID_RESOURCE_NAME };
@@ -83,8 +82,11 @@ interface ResourceState {
   readonly locals: Set<Local>;
   /** Requests not yet written, in arrival order. */
   adds: Local[];
-  /** Keys to delete: released or cancelled requests. */
-  removals: Set<string>;
+  /**
+   * Keys to delete: released or cancelled requests, each with whether its release rolls back
+   * (a transactional sequence's value goes back to the pool).
+   */
+  removals: Map<string, boolean>;
   dirty: boolean;
   running: boolean;
   watch: AbortController | undefined;
@@ -211,7 +213,7 @@ export class EtcdLockTable implements AsyncDisposable {
         versionKey: `${dir}v`,
         locals: new Set(),
         adds: [],
-        removals: new Set(),
+        removals: new Map(),
         dirty: false,
         running: false,
         watch: undefined,
@@ -235,7 +237,7 @@ export class EtcdLockTable implements AsyncDisposable {
   }
 
   /** An unlock: releases the lock or cancels the wait; false if `name` is not what it locked. */
-  unlock(conn: ConnId, name: string, _rollback: boolean): { ok: boolean; notices: Notice[] } {
+  unlock(conn: ConnId, name: string, rollback: boolean): { ok: boolean; notices: Notice[] } {
     const local = this.#connections.get(conn);
     if (local === undefined) return { ok: false, notices: [] };
     const parsed = parseResourceName(name);
@@ -245,14 +247,17 @@ export class EtcdLockTable implements AsyncDisposable {
     ) {
       return { ok: false, notices: [] };
     }
-    this.#leave(local);
+    this.#leave(local, rollback);
     return { ok: true, notices: [] };
   }
 
-  /** A connection closed: its request goes, whatever its state. */
+  /**
+   * A connection closed: its request goes, whatever its state; a transactional sequence's value
+   * goes back to the pool, as in the in-memory table.
+   */
   drop(conn: ConnId): Notice[] {
     const local = this.#connections.get(conn);
-    if (local !== undefined) this.#leave(local);
+    if (local !== undefined) this.#leave(local, true);
     return [];
   }
 
@@ -297,13 +302,13 @@ export class EtcdLockTable implements AsyncDisposable {
     return { takenAt: this.#now(), resources, parked: [] };
   }
 
-  #leave(local: Local): void {
+  #leave(local: Local, rollback: boolean): void {
     this.#connections.delete(local.conn);
     const { resource } = local;
     resource.locals.delete(local);
     const pending = resource.adds.indexOf(local);
     if (pending >= 0) resource.adds.splice(pending, 1);
-    else resource.removals.add(local.key);
+    else resource.removals.set(local.key, rollback);
     this.#schedule(resource);
   }
 
@@ -333,13 +338,13 @@ export class EtcdLockTable implements AsyncDisposable {
     const adds = resource.adds;
     const removals = resource.removals;
     resource.adds = [];
-    resource.removals = new Set();
+    resource.removals = new Map();
     const requeue = () => {
       resource.adds = [
         ...adds.filter((local) => local.resource.locals.has(local)),
         ...resource.adds,
       ];
-      for (const key of removals) resource.removals.add(key);
+      for (const [key, rollback] of removals) resource.removals.set(key, rollback);
       resource.dirty = true;
     };
     const { revision: readAt, kvs } = await this.#client.range(
@@ -351,10 +356,19 @@ export class EtcdLockTable implements AsyncDisposable {
         throw error;
       });
     let version = 0;
+    let state: unknown;
     const stored: { kv: KeyValue; request: StoredRequest }[] = [];
+    const released: { request: StoredRequest; rollback: boolean }[] = [];
     for (const kv of kvs) {
-      if (kv.key === resource.versionKey) version = kv.modRevision;
-      else if (!removals.has(kv.key)) stored.push({ kv, request: JSON.parse(kv.value) });
+      if (kv.key === resource.versionKey) {
+        version = kv.modRevision;
+        state = resourceState(kv.value);
+      } else if (!removals.has(kv.key)) {
+        stored.push({ kv, request: JSON.parse(kv.value) });
+      } else {
+        const request: StoredRequest = JSON.parse(kv.value);
+        if (request.granted) released.push({ request, rollback: removals.get(kv.key)! });
+      }
     }
     stored.sort((a, b) =>
       a.kv.createRevision - b.kv.createRevision || (a.kv.key < b.kv.key ? -1 : 1)
@@ -370,14 +384,15 @@ export class EtcdLockTable implements AsyncDisposable {
       refusals.set(local, local.request.wait ? NOT_SERVED.rc : RC.LOCK_CANT_WAIT);
       return false;
     });
-    const { grantable, added: results } = replay(
+    const { grantable, added: results, state: decided } = replay(
       stored.map((entry) => entry.request),
       replayed.map((local) => storedRequest(local.request, false)),
+      { state, released },
     );
     const added: { rc: number; element?: string }[] = adds.map((local) =>
       refusals.has(local) ? { rc: refusals.get(local)! } : results[replayed.indexOf(local)]!
     );
-    const ops: TxnOp[] = [...removals].map((key) => ({ deleteRange: { key } }));
+    const ops: TxnOp[] = [...removals.keys()].map((key) => ({ deleteRange: { key } }));
     const grants: { local: Local; element?: string }[] = [];
     for (const { index, element } of grantable) {
       const local = mine.get(stored[index]!.kv.key);
@@ -393,7 +408,9 @@ export class EtcdLockTable implements AsyncDisposable {
     });
     let revision = readAt;
     if (ops.length > 0) {
-      ops.push(this.#put(resource.versionKey, "v"));
+      ops.push(
+        this.#put(resource.versionKey, decided === undefined ? "v" : JSON.stringify(decided)),
+      );
       const result = await this.#client.txn(
         [{ key: resource.versionKey, target: "MOD", result: "EQUAL", value: version }],
         ops,
@@ -413,7 +430,7 @@ export class EtcdLockTable implements AsyncDisposable {
     for (const { local, element } of grants) {
       if (this.#connections.get(local.conn) !== local) {
         // It left while the txn ran: the key the txn wrote goes in the next round.
-        resource.removals.add(local.key);
+        resource.removals.set(local.key, true);
         resource.dirty = true;
         continue;
       }
@@ -433,7 +450,7 @@ export class EtcdLockTable implements AsyncDisposable {
       const current = this.#connections.get(local.conn) === local;
       if (!current) {
         if (rc === RC.OK || rc === RC.LOCK_ENQUEUED) {
-          resource.removals.add(local.key);
+          resource.removals.set(local.key, true);
           resource.dirty = true;
         }
         return;
@@ -516,6 +533,15 @@ export class EtcdLockTable implements AsyncDisposable {
         await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
       }
     })();
+  }
+}
+
+/** The state a resource's version key holds: JSON written by a decision, or none ("v"). */
+function resourceState(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
   }
 }
 

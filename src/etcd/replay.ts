@@ -10,15 +10,16 @@ import type { LockResult, ResourceRequest } from "../resources/resource.ts";
 import { createResource } from "../resources/resource_kinds.ts";
 
 /**
- * The kinds an etcd-backed daemon serves: those whose state is their holders and waiters, sets
- * included (a holder's key records its element). Sequences and timestamps also remember what
- * they handed out before, which etcd does not hold yet.
+ * The kinds an etcd-backed daemon serves: every kind but timestamps, whose rules read the clock
+ * (and remember the last time they handed out). A holder's key records its element; a sequence's
+ * counter travels as the resource's state.
  */
 export const ETCD_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
   "simple",
   "numeric",
   "hierarchical",
   "set",
+  "sequence",
 ]);
 
 /** A lock request as one of the resource's keys holds it. */
@@ -31,35 +32,55 @@ export interface StoredRequest extends ResourceRequest {
   element?: string;
 }
 
+/** What a replay starts from besides the requests. */
+export interface ReplayFrom {
+  /** The resource's state after the last decision (Resource.state), if it has one. */
+  state?: unknown;
+  /** Holders whose release this decision records, in order; `rollback` as their unlock said. */
+  released?: readonly { request: StoredRequest; rollback: boolean }[];
+}
+
 /** What replaying decided. */
 export interface Replayed {
   /** The stored waiters that the rules grant now, by index, with what they get. */
   grantable: { index: number; element?: string }[];
   /** The answer to each added request, in order. */
   added: LockResult[];
+  /** The resource's state after the decision, to record with it; undefined if it has none. */
+  state: unknown;
 }
 
 /**
- * Replays `stored` (in FIFO order: create revision, then key) and then `added` (in arrival
- * order) on a new resource of their kind. Every name must be a valid name of an `ETCD_KINDS`
- * kind with the same lock key.
+ * Replays, on a new resource of their kind with `from.state`: the `released` holders, which then
+ * release (a rolled-back sequence value goes back to its pool); `stored` (in FIFO order: create
+ * revision, then key); then `added` (in arrival order). Every name must be a valid name of an
+ * `ETCD_KINDS` kind with the same lock key.
  */
 export function replay(
   stored: readonly StoredRequest[],
   added: readonly StoredRequest[],
+  from: ReplayFrom = {},
 ): Replayed {
-  const first = stored[0] ?? added[0];
-  const result: Replayed = { grantable: [], added: [] };
+  const released = from.released ?? [];
+  const first = released[0]?.request ?? stored[0] ?? added[0];
+  const result: Replayed = { grantable: [], added: [], state: from.state };
   if (first === undefined) return result;
   // Timestamps, the only kind that reads the clock, are no ETCD_KINDS.
   const resource = createResource(parseResourceName(first.name)!, Date.now)!;
+  if (from.state !== undefined) resource.restoreState?.(from.state);
   const lock = (index: number, request: StoredRequest) =>
     resource.lock(index, parseResourceName(request.name)!, request);
-  stored.forEach((request, index) => {
-    if (!request.granted) return;
-    // A holder keeps what it was given; the rules would hand the members out anew.
+  // A holder keeps what it was given; the rules would hand the elements out anew.
+  const hold = (index: number, request: StoredRequest) => {
     if (request.element !== undefined && resource.restore?.(index, request.element)) return;
     lock(index, { ...request, wait: true });
+  };
+  // Released holders take numbers after every other request's.
+  const releasedFrom = stored.length + added.length;
+  released.forEach(({ request }, i) => hold(releasedFrom + i, request));
+  released.forEach(({ rollback }, i) => resource.release(releasedFrom + i, rollback));
+  stored.forEach((request, index) => {
+    if (request.granted) hold(index, request);
   });
   stored.forEach((request, index) => {
     if (request.granted) return;
@@ -70,5 +91,6 @@ export function replay(
     );
   });
   added.forEach((request, index) => result.added.push(lock(stored.length + index, request)));
+  result.state = resource.state?.();
   return result;
 }

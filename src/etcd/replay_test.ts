@@ -96,3 +96,50 @@ Deno.test("replay() grants a set's waiter the member a holder freed", () => {
   const full = [member(true, "red"), member(true, "green"), member(true, "red"), member(false)];
   assert.deepEqual(replay(full, []).grantable, []);
 });
+
+function sequence(name: string, granted: boolean, element?: string): StoredRequest {
+  return {
+    name,
+    mode: 0,
+    quantity: 0,
+    wait: true,
+    granted,
+    ...(element === undefined ? {} : { element }),
+  };
+}
+
+Deno.test("replay() hands out a sequence's values from the state the last decision left", () => {
+  const fresh = replay([], [sequence("_s_seq[3]", false), sequence("_s_seq[3]", false)]);
+  assert.deepEqual(fresh.added, [{ rc: RC.OK, element: "1" }, { rc: RC.OK, element: "2" }]);
+  assert.deepEqual(fresh.state, { next: 3 });
+  const later = replay(
+    [sequence("_s_seq[3]", true, "1"), sequence("_s_seq[3]", true, "2")],
+    [sequence("_s_seq[3]", false), sequence("_s_seq[3]", false)],
+    { state: fresh.state },
+  );
+  assert.deepEqual(later.added, [{ rc: RC.OK, element: "3" }, { rc: RC.LOCK_ENQUEUED }]);
+  assert.deepEqual(later.state, { next: 4 });
+});
+
+Deno.test("replay() gives a rolled-back value of a transactional sequence to the next request", () => {
+  const holder = sequence("_S_seq[2]", true, "1");
+  for (const [rollback, element] of [[true, "1"], [false, "3"]] as const) {
+    const { added, state } = replay([], [sequence("_S_seq[2]", false)], {
+      state: { next: 3 },
+      released: [{ request: holder, rollback }],
+    });
+    assert.deepEqual(added, [{ rc: RC.OK, element }]);
+    assert.deepEqual(state, { next: element === "1" ? 3 : 4 });
+  }
+  // A value given back and not yet handed out stays in the state.
+  const { state } = replay([], [], {
+    state: { next: 3 },
+    released: [{ request: holder, rollback: true }],
+  });
+  assert.deepEqual(state, { next: 3, rolledBack: [1] });
+});
+
+Deno.test("replay() ignores a state that is not the kind's", () => {
+  const { added } = replay([], [sequence("_s_seq[2]", false)], { state: { next: "x" } });
+  assert.deepEqual(added, [{ rc: RC.OK, element: "1" }]);
+});

@@ -50,6 +50,13 @@ export interface Resource {
    * Only kinds that hand out elements from their name have it.
    */
   restore?(conn: ConnId, element: string): boolean;
+  /**
+   * What the kind remembers beyond its holders and waiters (a sequence's next value and the
+   * values given back), as plain data for an etcd-backed daemon to keep between decisions.
+   */
+  state?(): unknown;
+  /** Takes back what state() gave; anything else leaves the resource as it is. */
+  restoreState?(state: unknown): void;
 }
 
 const ENQUEUED: LockResult = { rc: RC.LOCK_ENQUEUED };

@@ -4,7 +4,7 @@
  * (docs/compatibility.md, "Resources").
  */
 import type { ResourceName } from "./names.ts";
-import { BaseResource } from "./resource.ts";
+import { BaseResource, type ConnId } from "./resource.ts";
 
 type SequenceName = Extract<ResourceName, { kind: "sequence" }>;
 
@@ -58,4 +58,36 @@ export class SequenceResource extends BaseResource<number, undefined> {
   protected override saturated(): boolean {
     return !this.canGrant();
   }
+
+  restore(conn: ConnId, element: string): boolean {
+    const value = Number(element);
+    if (!Number.isInteger(value) || value < 1 || value > LAST_VALUE) return false;
+    this.restoreHolder(conn, value);
+    return true;
+  }
+
+  state(): SequenceState {
+    return { next: this.#next, ...(this.#rolledBack ? { rolledBack: [...this.#rolledBack] } : {}) };
+  }
+
+  restoreState(state: unknown): void {
+    if (!isSequenceState(state)) return;
+    this.#next = state.next;
+    this.#rolledBack = state.rolledBack?.length ? [...state.rolledBack] : undefined;
+  }
+}
+
+/** What a sequence remembers besides its holders. */
+interface SequenceState {
+  next: number;
+  rolledBack?: number[];
+}
+
+function isSequenceState(state: unknown): state is SequenceState {
+  const value = (n: unknown) =>
+    Number.isInteger(n) && (n as number) >= 1 && (n as number) <= LAST_VALUE;
+  if (typeof state !== "object" || state === null) return false;
+  const { next, rolledBack } = state as Partial<SequenceState>;
+  return value(next) &&
+    (rolledBack === undefined || (Array.isArray(rolledBack) && rolledBack.every(value)));
 }
