@@ -88,14 +88,14 @@ export async function makeEtcdCertificates(dir: TestDir) {
       "-x509",
       ...ec,
       ...["-keyout", `${ca}-key.pem`, "-out", `${ca}.pem`, "-days", "2"],
-      ...["-subj", `/O=flom tests/CN=etcd ${ca}`],
+      ...["-subj", `/O=flom etcd/CN=etcd ${ca}`],
     ]);
   }
   for (const [name, ca] of [["member", "ca"], ["flom", "ca"], ["stranger", "otherca"]]) {
     await openssl(cwd, [
       "req",
       ...ec,
-      ...["-keyout", `${name}-key.pem`, "-out", `${name}.csr`, "-subj", `/O=flom tests/CN=${name}`],
+      ...["-keyout", `${name}-key.pem`, "-out", `${name}.csr`, "-subj", `/O=flom etcd/CN=${name}`],
     ]);
     await openssl(cwd, [
       "x509",

@@ -69,6 +69,18 @@ class Fixture implements AsyncDisposable {
     return waiter;
   }
 
+  /**
+   * Starts daemons `a` and `b`; `backup` held through `a` (until release()) and waited for
+   * through `b` by a flom that runs `command` once granted.
+   */
+  async contended(command: string[]) {
+    await this.daemon("a");
+    await this.daemon("b");
+    const holder = await this.hold("a", ["-r", "backup"]);
+    const waiter = await this.enqueue("b", ["-r", "backup"], command);
+    return { holder, waiter };
+  }
+
   /** Runs a flom through daemon `name` to its end. */
   run(name: string, args: string[], command: string[] = ["true"]) {
     return this.dir.run(["-s", this.socket(name), "-d", "0", ...args, "--", ...command]);
@@ -412,10 +424,7 @@ Deno.test({
   ignore,
   async fn() {
     await using fixture = await Fixture.start();
-    await fixture.daemon("a");
-    await fixture.daemon("b");
-    const holder = await fixture.hold("a", ["-r", "backup"]);
-    const waiter = await fixture.enqueue("b", ["-r", "backup"], ["sh", "-c", "echo granted"]);
+    const { holder, waiter } = await fixture.contended(["sh", "-c", "echo granted"]);
     await fixture.cluster.killLeader();
     // Neither lost nor given twice: a third client still finds it busy.
     const busy = await fixture.run("b", ["-r", "backup", "-o", "0"]);
@@ -445,5 +454,31 @@ Deno.test({
     deepStrictEqual(report.storm.overlaps.incomplete, []);
     // The chaos happened: at least one daemon or member died under the runs.
     equal(report.daemonKills + report.memberKills > 0, true);
+  },
+});
+
+Deno.test({
+  name:
+    "etcd-backed daemons: flom --status through any daemon shows every daemon's holders and waiters",
+  ignore,
+  async fn() {
+    await using fixture = await Fixture.start();
+    const { holder, waiter } = await fixture.contended(["true"]);
+    const status = await fixture.dir.run(["-s", fixture.socket("b"), "--status", "--json"]);
+    equal(status.code, 0, status.stderr);
+    const [backup] = JSON.parse(status.stdout).resources;
+    equal(backup.name, "backup");
+    // The holder is the other daemon's client, named by that daemon's lease and what it recorded.
+    equal(backup.holders.length, 1, status.stdout);
+    match(backup.holders[0].peer, /^daemon [0-9a-f]+: local$/);
+    equal(backup.holders[0].pid, holder.child.pid);
+    equal(backup.holders[0].program, "sh");
+    equal(backup.holders[0].connection < 0, true);
+    // The waiter is this daemon's own.
+    equal(backup.waiters.length, 1, status.stdout);
+    equal(backup.waiters[0].peer, "local");
+    equal(backup.waiters[0].pid, waiter.child.pid);
+    await release(holder);
+    equal((await waiter.result()).code, 0);
   },
 });

@@ -18,6 +18,8 @@ import type { DaemonLaunch, StartReport } from "./launch_contract.ts";
 import { type Bind, DaemonAlreadyRunning, listenEndpoint } from "./listener.ts";
 import { DaemonServer } from "./server.ts";
 import type { ServedNotice, ServedTableFactory } from "./served_table.ts";
+import type { ConnId } from "../resources/resource.ts";
+import type { ConnectionInfo } from "../status/build_snapshot.ts";
 import type { StreamListener } from "../transport/stream_conn.ts";
 
 const STOP_SIGNALS: Deno.Signal[] = ["SIGTERM", "SIGINT", "SIGQUIT"];
@@ -197,7 +199,9 @@ async function openEtcdTable(
   const { EtcdLockTable } = await import("../etcd/etcd_lock_table.ts");
   const { parseEtcdEndpoints } = await import("../config/values.ts");
   const endpoints = parseEtcdEndpoints(settings.etcdEndpoints!)!;
+  // The server, made after the table, tells them once it exists.
   let deliver: (notices: ServedNotice[]) => void = () => {};
+  let who: (conn: ConnId) => ConnectionInfo | undefined = () => undefined;
   try {
     const httpClient = await etcdHttpClient(settings);
     const client = new EtcdClient(endpoints, {
@@ -208,6 +212,7 @@ async function openEtcdTable(
       prefix: settings.etcdPrefix,
       leaseTtl: settings.etcdLeaseTtl,
       deliver: (notices) => deliver(notices),
+      who: (conn) => who(conn),
       leaseLost: (reason) => {
         tracer.trace(TraceModule.DAEMON, `etcd: ${reason}: every lock is lost, stopping`);
         syslog.log(Severity.ERR, `etcd ${reason}: the daemon's locks are lost; it stops`);
@@ -221,8 +226,9 @@ async function openEtcdTable(
     );
     return {
       table,
-      factory: (send) => {
+      factory: (send, name) => {
         deliver = send;
+        who = name;
         return table;
       },
     };

@@ -9,6 +9,7 @@ import type {
   TableSnapshot,
 } from "../resources/lock_table.ts";
 import type { ConnId } from "../resources/resource.ts";
+import type { ConnectionInfo } from "../status/build_snapshot.ts";
 
 /**
  * An answer the server sends outside the answer to a message it has just read: by default a grant
@@ -41,7 +42,18 @@ export interface ServedTable {
   nextDeadline(): number | undefined;
   tick(): ServedNotice[];
   snapshot(): TableSnapshot;
+  /**
+   * Every daemon's requests where several share the locks (etcd): this daemon's under their
+   * connection numbers, the others' under numbers below 0, named in `others`.
+   */
+  clusterSnapshot?(): Promise<{ table: TableSnapshot; others: Map<ConnId, ConnectionInfo> }>;
 }
 
-/** Makes a table that sends its asynchronous answers through `deliver`. */
-export type ServedTableFactory = (deliver: (notices: ServedNotice[]) => void) => ServedTable;
+/**
+ * Makes a table that sends its asynchronous answers through `deliver`; `who` names a connection
+ * (for the status views of other daemons that share the locks).
+ */
+export type ServedTableFactory = (
+  deliver: (notices: ServedNotice[]) => void,
+  who: (conn: ConnId) => ConnectionInfo | undefined,
+) => ServedTable;

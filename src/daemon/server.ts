@@ -191,7 +191,7 @@ export class DaemonServer implements AsyncDisposable {
     this.#table = options.table?.((notices) => {
       this.#deliver(notices);
       this.#reschedule();
-    }) ?? new LockTable({
+    }, (conn) => this.#connectionInfo(conn)) ?? new LockTable({
       now: this.#now,
       ...(options.metrics === undefined ? {} : { waits: options.metrics }),
     });
@@ -585,9 +585,30 @@ export class DaemonServer implements AsyncDisposable {
   statusSnapshot(): StatusSnapshot {
     return buildSnapshot(
       this.#table.snapshot(),
-      (conn) => this.#connections.get(conn)?.info() ?? this.#orphans.info(conn),
+      (conn) => this.#connectionInfo(conn),
       { pid: Deno.pid, startedAt: this.#startedAt },
     );
+  }
+
+  /**
+   * The status a status request gets: where daemons share their locks (etcd), every daemon's
+   * requests; this daemon's alone when the others' cannot be read now.
+   */
+  async #fullStatus(): Promise<StatusSnapshot> {
+    const cluster = await this.#table.clusterSnapshot?.().catch((error) => {
+      this.#tracer.trace(TraceModule.DAEMON, `status: only this daemon's requests: ${error}`);
+      return undefined;
+    });
+    if (cluster === undefined) return this.statusSnapshot();
+    return buildSnapshot(
+      cluster.table,
+      (conn) => cluster.others.get(conn) ?? this.#connectionInfo(conn),
+      { pid: Deno.pid, startedAt: this.#startedAt },
+    );
+  }
+
+  #connectionInfo(conn: ConnId): ConnectionInfo | undefined {
+    return this.#connections.get(conn)?.info() ?? this.#orphans.info(conn);
   }
 
   /**
@@ -610,7 +631,7 @@ export class DaemonServer implements AsyncDisposable {
    */
   async #sendStatus(stream: MessageStream, request: StatusRequest): Promise<void> {
     if (request.format === "json") {
-      const body = encodeUtf8(JSON.stringify(this.statusSnapshot()));
+      const body = encodeUtf8(JSON.stringify(await this.#fullStatus()));
       const header = encodeMessage({ kind: "statusAnswer", bytes: body.length });
       await stream.writeBytes(header);
       await stream.writeBytes(body);

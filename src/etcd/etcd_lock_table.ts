@@ -26,6 +26,7 @@ import { lockKey, parseResourceName, requestParameter } from "../resources/names
 import type { ConnId, Notice } from "../resources/resource.ts";
 import { admissible } from "../resources/resource_kinds.ts";
 import type { RequestView, ResourceView, TableSnapshot } from "../resources/table_snapshot.ts";
+import type { ConnectionInfo } from "../status/build_snapshot.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import type { EtcdClient, KeyValue, TxnOp } from "./client.ts";
 import { prefixEnd } from "./json_gateway.ts";
@@ -49,6 +50,8 @@ export interface EtcdLockTableOptions {
   leaseLost?: (reason: string) => void;
   /** The clock of status views (epoch milliseconds). @default Date.now */
   now?: () => number;
+  /** Who a connection is, recorded with its request for the other daemons' status views. */
+  who?: (conn: ConnId) => ConnectionInfo | undefined;
   tracer?: Tracer;
 }
 
@@ -71,6 +74,8 @@ interface Local {
   since: number;
   /** What its grant handed out (a set's member). */
   element?: string;
+  /** Who asked (its peer, and what a flom client says of itself). */
+  who: ConnectionInfo | undefined;
 }
 
 /** This daemon's requests on one resource, and the work it has to do there. */
@@ -102,6 +107,7 @@ export class EtcdLockTable implements AsyncDisposable {
   readonly #leaseHex: string;
   readonly #deliver: (notices: EtcdNotice[]) => void;
   readonly #now: () => number;
+  readonly #who: (conn: ConnId) => ConnectionInfo | undefined;
   readonly #tracer: Tracer;
   readonly #connections = new Map<ConnId, Local>();
   readonly #resources = new Map<string, ResourceState>();
@@ -122,6 +128,7 @@ export class EtcdLockTable implements AsyncDisposable {
     this.#leaseHex = BigInt(lease.id).toString(16);
     this.#deliver = options.deliver;
     this.#now = options.now ?? Date.now;
+    this.#who = options.who ?? (() => undefined);
     this.#tracer = options.tracer ?? NO_TRACE;
     // The lease ends at the latest TTL seconds after the sending of the last renewal etcd
     // granted (etcd counts from its receipt, which is later). Unrenewed past that moment, every
@@ -228,6 +235,7 @@ export class EtcdLockTable implements AsyncDisposable {
       request,
       state: "adding",
       since: this.#now(),
+      who: this.#who(conn),
     };
     this.#connections.set(conn, local);
     resource.locals.add(local);
@@ -300,6 +308,61 @@ export class EtcdLockTable implements AsyncDisposable {
       if (view.holders.length + view.waiters.length > 0) resources.push(view);
     }
     return { takenAt: this.#now(), resources, parked: [] };
+  }
+
+  /**
+   * Every daemon's requests, read from etcd in one range: this daemon's under their connection
+   * numbers (the server names them), the others' under numbers below 0, named in `others` as
+   * `daemon <lease>` and the peer their daemon recorded. Holders and waiters in FIFO order.
+   */
+  async clusterSnapshot(): Promise<
+    { table: TableSnapshot; others: Map<ConnId, ConnectionInfo> }
+  > {
+    const { kvs } = await this.#client.range(this.#prefix, prefixEnd(this.#prefix));
+    const takenAt = this.#now();
+    const views = new Map<string, ResourceView>();
+    const others = new Map<ConnId, ConnectionInfo>();
+    const sorted = [...kvs].sort((a, b) =>
+      a.createRevision - b.createRevision || (a.key < b.key ? -1 : 1)
+    );
+    for (const kv of sorted) {
+      // `<resource>/<lease>/<connection>`, or `<resource>/v`: the version key.
+      const [resource, lease, connection] = kv.key.slice(this.#prefix.length).split("/");
+      if (resource === undefined || lease === undefined || connection === undefined) continue;
+      const request: StoredRequest = JSON.parse(kv.value);
+      const name = decodeURIComponent(resource);
+      let view = views.get(name);
+      if (view === undefined) {
+        view = {
+          id: views.size + 1,
+          name,
+          kind: parseResourceName(name)?.kind ?? "hierarchical",
+          holders: [],
+          waiters: [],
+        };
+        views.set(name, view);
+      }
+      let conn = Number(connection);
+      if (lease !== this.#leaseHex) {
+        conn = -(others.size + 1);
+        const peer = request.who === undefined ? "" : `: ${request.who.peer}`;
+        others.set(conn, {
+          peer: `daemon ${lease}${peer}`,
+          ...(request.who?.client === undefined ? {} : { client: request.who.client }),
+        });
+      }
+      const parameter = requestParameter(parseResourceName(request.name)?.kind ?? "simple");
+      const requestView: RequestView = {
+        conn,
+        name: request.name,
+        ...(parameter === "mode" ? { mode: request.mode } : {}),
+        ...(parameter === "quantity" ? { quantity: request.quantity } : {}),
+        ...(request.element === undefined ? {} : { element: request.element }),
+        since: request.since ?? takenAt,
+      };
+      (request.granted ? view.holders : view.waiters).push(requestView);
+    }
+    return { table: { takenAt, resources: [...views.values()], parked: [] }, others };
   }
 
   #leave(local: Local, rollback: boolean): void {
@@ -384,9 +447,10 @@ export class EtcdLockTable implements AsyncDisposable {
       refusals.set(local, local.request.wait ? NOT_SERVED.rc : RC.LOCK_CANT_WAIT);
       return false;
     });
+    const decidedAt = this.#now();
     const { grantable, added: results, state: decided } = replay(
       stored.map((entry) => entry.request),
-      replayed.map((local) => storedRequest(local.request, false)),
+      replayed.map((local) => storedRequest(local, false, decidedAt)),
       { state, released },
     );
     const added: { rc: number; element?: string }[] = adds.map((local) =>
@@ -398,12 +462,12 @@ export class EtcdLockTable implements AsyncDisposable {
       const local = mine.get(stored[index]!.kv.key);
       if (local?.state !== "waiting") continue;
       grants.push({ local, ...(element === undefined ? {} : { element }) });
-      ops.push(this.#put(local.key, storedRequest(local.request, true, element)));
+      ops.push(this.#put(local.key, storedRequest(local, true, decidedAt, element)));
     }
     adds.forEach((local, index) => {
       const { rc, element } = added[index]!;
       if (rc === RC.OK || rc === RC.LOCK_ENQUEUED) {
-        ops.push(this.#put(local.key, storedRequest(local.request, rc === RC.OK, element)));
+        ops.push(this.#put(local.key, storedRequest(local, rc === RC.OK, decidedAt, element)));
       }
     });
     let revision = readAt;
@@ -545,11 +609,14 @@ function resourceState(value: string): unknown {
   }
 }
 
+/** The value of `local`'s key; `since`: when it entered that state (status views). */
 function storedRequest(
-  request: LockRequestInput,
+  local: Local,
   granted: boolean,
+  since: number,
   element?: string,
 ): StoredRequest {
+  const { request } = local;
   return {
     name: request.name,
     mode: request.mode,
@@ -557,6 +624,8 @@ function storedRequest(
     wait: request.wait,
     granted,
     ...(element === undefined ? {} : { element }),
+    ...(local.who === undefined ? {} : { who: local.who }),
+    since,
   };
 }
 

@@ -8,6 +8,7 @@ import { RC } from "../protocol/return_codes.ts";
 import { parseResourceName, type ResourceKind } from "../resources/names.ts";
 import type { LockResult, ResourceRequest } from "../resources/resource.ts";
 import { createResource } from "../resources/resource_kinds.ts";
+import type { ConnectionInfo } from "../status/build_snapshot.ts";
 
 /**
  * The kinds an etcd-backed daemon serves: every kind but timestamps, whose rules read the clock
@@ -30,6 +31,10 @@ export interface StoredRequest extends ResourceRequest {
   granted: boolean;
   /** What its grant handed out (a set's member). */
   element?: string;
+  /** Who asked, for the status views of the other daemons (the rules do not read it). */
+  who?: ConnectionInfo;
+  /** When it entered its state, epoch milliseconds (status views). */
+  since?: number;
 }
 
 /** What a replay starts from besides the requests. */

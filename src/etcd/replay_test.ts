@@ -69,9 +69,10 @@ Deno.test("replay() applies the hierarchy: a holder of /a blocks /a/b, not /c", 
   assert.deepEqual(added.map((result) => result.rc), [RC.LOCK_BUSY]);
 });
 
-function member(granted: boolean, element?: string): StoredRequest {
+/** A request of a kind with elements (sets, sequences): held with `element`, or waiting. */
+function withElement(name: string, granted: boolean, element?: string): StoredRequest {
   return {
-    name: "red.green.red",
+    name,
     mode: 0,
     quantity: 0,
     wait: true,
@@ -79,6 +80,9 @@ function member(granted: boolean, element?: string): StoredRequest {
     ...(element === undefined ? {} : { element }),
   };
 }
+
+const member = (granted: boolean, element?: string) =>
+  withElement("red.green.red", granted, element);
 
 Deno.test("replay() keeps a set's holders on the members they were given, and hands out the others", () => {
   // Green is held: a fresh set would hand out red first, then green again.
@@ -97,16 +101,7 @@ Deno.test("replay() grants a set's waiter the member a holder freed", () => {
   assert.deepEqual(replay(full, []).grantable, []);
 });
 
-function sequence(name: string, granted: boolean, element?: string): StoredRequest {
-  return {
-    name,
-    mode: 0,
-    quantity: 0,
-    wait: true,
-    granted,
-    ...(element === undefined ? {} : { element }),
-  };
-}
+const sequence = withElement;
 
 Deno.test("replay() hands out a sequence's values from the state the last decision left", () => {
   const fresh = replay([], [sequence("_s_seq[3]", false), sequence("_s_seq[3]", false)]);
