@@ -482,3 +482,35 @@ Deno.test({
     equal((await waiter.result()).code, 0);
   },
 });
+
+Deno.test({
+  name:
+    "etcd-backed daemons: a waiting flom -V says who holds the lock, through whichever daemon it holds",
+  ignore,
+  async fn() {
+    await using fixture = await Fixture.start();
+    await fixture.daemon("a");
+    await fixture.daemon("b");
+    const holder = await fixture.hold("a", ["-r", "backup"]);
+    const waiter = fixture.dir.spawn([
+      "-s",
+      fixture.socket("b"),
+      "-d",
+      "0",
+      "-V",
+      "-r",
+      "backup",
+      "--",
+      "true",
+    ]);
+    await waiter.waitFor(/Waiting for 'backup'/);
+    match(
+      waiter.stdout,
+      new RegExp(
+        `Waiting for 'backup': held by pid ${holder.child.pid} \\(sh\\) for [\\d.]+m?s, next in queue`,
+      ),
+    );
+    await release(holder);
+    equal((await waiter.result()).code, 0);
+  },
+});

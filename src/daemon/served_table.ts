@@ -9,6 +9,7 @@ import type {
   TableSnapshot,
 } from "../resources/lock_table.ts";
 import type { ConnId } from "../resources/resource.ts";
+import type { WaitInfo } from "../protocol/messages.ts";
 import type { ConnectionInfo } from "../status/build_snapshot.ts";
 
 /**
@@ -21,6 +22,8 @@ export interface ServedNotice extends Notice {
   step?: 16 | 24;
   /** The grant's fencing token; the server makes one when there is none. */
   fencingToken?: string;
+  /** On an "enqueued" answer: who blocks the request, for a client that asked (`explain`). */
+  wait?: WaitInfo;
 }
 
 /** The lock table of a daemon. */

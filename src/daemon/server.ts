@@ -106,6 +106,8 @@ class ServedConnection implements MessageHandler {
   command: ProcessIdentity | undefined;
   /** The client asked to be told should its lock be lost (flom's CLI). */
   watchesLoss = false;
+  /** The client asked who blocks it, should it wait (`flom -V`). */
+  explains = false;
 
   constructor(
     readonly id: ConnId,
@@ -352,6 +354,7 @@ export class DaemonServer implements AsyncDisposable {
       connection.lockSeen = true;
       connection.client = message.client;
       connection.watchesLoss = message.watchLoss === true;
+      connection.explains = message.explain === true;
     }
     const keep = this.#handle(connection, message);
     // A message the daemon will not act on closes its connection: invalid input.
@@ -520,6 +523,8 @@ export class DaemonServer implements AsyncDisposable {
       const step = notice.step ?? 24;
       if (notice.rc === RC.OK) {
         this.#sendGrant(connection, step, notice.element, notice.fencingToken);
+      } else if (notice.wait !== undefined && connection.explains) {
+        connection.stream.writeBytes(this.#answers.enqueued(notice.wait)).catch(() => {});
       } else {
         this.#send(connection.stream, step, notice.rc);
         if (step === 16 && FINAL_REFUSALS.has(notice.rc)) connection.stream.closeWrite();

@@ -27,6 +27,7 @@ import type { ConnId, Notice } from "../resources/resource.ts";
 import { admissible } from "../resources/resource_kinds.ts";
 import type { RequestView, ResourceView, TableSnapshot } from "../resources/table_snapshot.ts";
 import type { ConnectionInfo } from "../status/build_snapshot.ts";
+import type { WaitInfo } from "../protocol/messages.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import type { EtcdClient, KeyValue, TxnOp } from "./client.ts";
 import { prefixEnd } from "./json_gateway.ts";
@@ -36,6 +37,8 @@ import { ETCD_KINDS, replay, type StoredRequest } from "./replay.ts";
 export interface EtcdNotice extends Notice {
   step: 16 | 24;
   fencingToken?: string;
+  /** On an "enqueued" answer: who blocks the request. */
+  wait?: WaitInfo;
 }
 
 /** Options of {@link EtcdLockTable.open}. */
@@ -274,7 +277,10 @@ export class EtcdLockTable implements AsyncDisposable {
     return this.#connections.get(conn)?.state === "held";
   }
 
-  /** Who a waiter waits for: not known to this daemon (the holders may be others'). */
+  /**
+   * Who a waiter waits for, asked when the answer is immediate: never here, since every answer
+   * comes after a decision, whose "enqueued" notice carries who blocks it.
+   */
   blockers(_conn: ConnId): undefined {
     return undefined;
   }
@@ -470,6 +476,21 @@ export class EtcdLockTable implements AsyncDisposable {
         ops.push(this.#put(local.key, storedRequest(local, rc === RC.OK, decidedAt, element)));
       }
     });
+    // Who blocks a request queued now: every holder after this decision, and the waiters before it.
+    const grantedNow = new Set(grantable.map(({ index }) => index));
+    const holders = [
+      ...stored.filter(({ request }, index) => request.granted || grantedNow.has(index)),
+      ...adds.flatMap((local, index) =>
+        added[index]!.rc === RC.OK
+          ? [{ kv: { key: local.key }, request: storedRequest(local, true, decidedAt) }]
+          : []
+      ),
+    ];
+    const storedWaiting =
+      stored.filter(({ request }, index) => !request.granted && !grantedNow.has(index)).length;
+    const aheadOf = (addIndex: number) =>
+      storedWaiting +
+      adds.slice(0, addIndex).filter((_, i) => added[i]!.rc === RC.LOCK_ENQUEUED).length;
     let revision = readAt;
     if (ops.length > 0) {
       ops.push(
@@ -531,7 +552,8 @@ export class EtcdLockTable implements AsyncDisposable {
         });
       } else if (rc === RC.LOCK_ENQUEUED) {
         local.state = "waiting";
-        notices.push({ conn: local.conn, rc, step: 16 });
+        const wait = this.#waitInfo(holders, aheadOf(index), now);
+        notices.push({ conn: local.conn, rc, step: 16, ...(wait === undefined ? {} : { wait }) });
       } else {
         // Refused: the connection may ask again.
         this.#connections.delete(local.conn);
@@ -542,6 +564,36 @@ export class EtcdLockTable implements AsyncDisposable {
     });
     resource.lastRevision = revision;
     if (notices.length > 0) this.#deliver(notices);
+  }
+
+  /**
+   * What a queued request is told of its blockers (`flom -V`): the longest holder among
+   * `holders`, named as `--status` names it; undefined when none holds.
+   */
+  #waitInfo(
+    holders: { kv: { key: string }; request: StoredRequest }[],
+    ahead: number,
+    now: number,
+  ): WaitInfo | undefined {
+    let first: { kv: { key: string }; request: StoredRequest } | undefined;
+    for (const holder of holders) {
+      if (first === undefined || (holder.request.since ?? now) < (first.request.since ?? now)) {
+        first = holder;
+      }
+    }
+    if (first === undefined) return undefined;
+    const lease = first.kv.key.slice(this.#prefix.length).split("/")[1];
+    const who = first.request.who;
+    const peer = who?.peer ?? "unknown";
+    return {
+      holders: holders.length,
+      ahead,
+      heldMs: Math.max(0, Math.round(now - (first.request.since ?? now))),
+      holder: {
+        peer: lease === this.#leaseHex ? peer : `daemon ${lease}: ${peer}`,
+        ...who?.client,
+      },
+    };
   }
 
   #put(key: string, value: StoredRequest | string): TxnOp {
