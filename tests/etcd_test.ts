@@ -514,3 +514,31 @@ Deno.test({
     equal((await waiter.result()).code, 0);
   },
 });
+
+Deno.test({
+  name:
+    "etcd-backed daemons: a request that may not create its resource (-e no) waits for another daemon's client to create it",
+  ignore,
+  async fn() {
+    await using fixture = await Fixture.start();
+    await fixture.daemon("a");
+    await fixture.daemon("b");
+    // No one uses it: -o 0 cannot wait (96), a waiting one is parked.
+    const cannot = await fixture.run("a", ["-e", "no", "-o", "0", "-r", "later"]);
+    equal(cannot.code, 96, cannot.stderr);
+    const parked = fixture.dir.spawn(
+      ["-s", fixture.socket("a"), "-d", "0", "-e", "no", "-r", "later", "--", "echo", "ran"],
+      { env: TRACE },
+    );
+    await parked.waitFor(/step=16 rc=2 /, "stderr");
+    const status = await fixture.dir.run(["-s", fixture.socket("a"), "--status"]);
+    match(status.stdout, /later +simple +awaiting creation/);
+    // Created through the other daemon: held first by its creator, then by the parked one.
+    const creator = await fixture.hold("b", ["-r", "later"]);
+    await parked.waitFor(/step=24 rc=1 /, "stderr");
+    await release(creator);
+    const result = await parked.result();
+    equal(result.code, 0, result.stderr);
+    equal(result.stdout, "ran\n");
+  },
+});

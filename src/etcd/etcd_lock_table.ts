@@ -25,7 +25,12 @@ import type { LockRequestInput } from "../resources/lock_table.ts";
 import { lockKey, parseResourceName, requestParameter } from "../resources/names.ts";
 import type { ConnId, Notice } from "../resources/resource.ts";
 import { admissible } from "../resources/resource_kinds.ts";
-import type { RequestView, ResourceView, TableSnapshot } from "../resources/table_snapshot.ts";
+import type {
+  ParkedView,
+  RequestView,
+  ResourceView,
+  TableSnapshot,
+} from "../resources/table_snapshot.ts";
 import type { ConnectionInfo } from "../status/build_snapshot.ts";
 import type { WaitInfo } from "../protocol/messages.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
@@ -73,7 +78,8 @@ interface Local {
   readonly resource: ResourceState;
   readonly key: string;
   readonly request: LockRequestInput;
-  state: "adding" | "waiting" | "held";
+  /** `parked`: waiting for the resource's creation (`-e no`). */
+  state: "adding" | "parked" | "waiting" | "held";
   since: number;
   /** What its grant handed out (a set's member). */
   element?: string;
@@ -297,23 +303,25 @@ export class EtcdLockTable implements AsyncDisposable {
   /** This daemon's requests only: the others' are in their daemons' views. */
   snapshot(): TableSnapshot {
     const resources: ResourceView[] = [];
+    const parked: ParkedView[] = [];
     let id = 1;
     for (const resource of this.#resources.values()) {
-      const name = parseResourceName(resource.lockKey);
+      const kind = parseResourceName(resource.lockKey)?.kind ?? "hierarchical";
       const view: ResourceView = {
         id: id++,
         name: resource.lockKey,
-        kind: name?.kind ?? "hierarchical",
+        kind,
         holders: [],
         waiters: [],
       };
       for (const local of resource.locals) {
         if (local.state === "held") view.holders.push(requestView(local));
+        else if (local.state === "parked") parked.push({ ...requestView(local), kind });
         else view.waiters.push(requestView(local));
       }
       if (view.holders.length + view.waiters.length > 0) resources.push(view);
     }
-    return { takenAt: this.#now(), resources, parked: [] };
+    return { takenAt: this.#now(), resources, parked };
   }
 
   /**
@@ -327,6 +335,7 @@ export class EtcdLockTable implements AsyncDisposable {
     const { kvs } = await this.#client.range(this.#prefix, prefixEnd(this.#prefix));
     const takenAt = this.#now();
     const views = new Map<string, ResourceView>();
+    const parked: ParkedView[] = [];
     const others = new Map<ConnId, ConnectionInfo>();
     const sorted = [...kvs].sort((a, b) =>
       a.createRevision - b.createRevision || (a.key < b.key ? -1 : 1)
@@ -337,17 +346,7 @@ export class EtcdLockTable implements AsyncDisposable {
       if (resource === undefined || lease === undefined || connection === undefined) continue;
       const request: StoredRequest = JSON.parse(kv.value);
       const name = decodeURIComponent(resource);
-      let view = views.get(name);
-      if (view === undefined) {
-        view = {
-          id: views.size + 1,
-          name,
-          kind: parseResourceName(name)?.kind ?? "hierarchical",
-          holders: [],
-          waiters: [],
-        };
-        views.set(name, view);
-      }
+      const kind = parseResourceName(name)?.kind ?? "hierarchical";
       let conn = Number(connection);
       if (lease !== this.#leaseHex) {
         conn = -(others.size + 1);
@@ -366,9 +365,18 @@ export class EtcdLockTable implements AsyncDisposable {
         ...(request.element === undefined ? {} : { element: request.element }),
         since: request.since ?? takenAt,
       };
+      if (request.parked) {
+        parked.push({ ...requestView, kind });
+        continue;
+      }
+      let view = views.get(name);
+      if (view === undefined) {
+        view = { id: views.size + 1, name, kind, holders: [], waiters: [] };
+        views.set(name, view);
+      }
       (request.granted ? view.holders : view.waiters).push(requestView);
     }
-    return { table: { takenAt, resources: [...views.values()], parked: [] }, others };
+    return { table: { takenAt, resources: [...views.values()], parked }, others };
   }
 
   #leave(local: Local, rollback: boolean): void {
@@ -444,18 +452,22 @@ export class EtcdLockTable implements AsyncDisposable {
     );
     const mine = new Map<string, Local>();
     for (const local of resource.locals) mine.set(local.key, local);
-    // A request that must not create its resource (`-e no`) finds it only if someone uses it.
-    let exists = stored.length > 0;
+    // A request that must not create its resource (`-e no`) finds it only if someone uses it;
+    // until then, one that may wait is parked, and parked requests do not make it exist.
+    const existed = stored.some(({ request }) => !request.parked);
+    let exists = existed;
     const refusals = new Map<Local, number>();
     const replayed = adds.filter((local) => {
       if (local.request.create || exists) return exists = true;
-      // Waiting for a resource's creation is not served yet.
-      refusals.set(local, local.request.wait ? NOT_SERVED.rc : RC.LOCK_CANT_WAIT);
+      refusals.set(local, local.request.wait ? RC.LOCK_WAIT_RESOURCE : RC.LOCK_CANT_WAIT);
       return false;
     });
+    // Once it exists, parked requests wait in their place in the queue; in the round that creates
+    // it they stay parked, so that its creator comes first, as in the in-memory table.
+    const live = existed ? stored : stored.filter(({ request }) => !request.parked);
     const decidedAt = this.#now();
     const { grantable, added: results, state: decided } = replay(
-      stored.map((entry) => entry.request),
+      live.map((entry) => ({ ...entry.request, parked: false })),
       replayed.map((local) => storedRequest(local, false, decidedAt)),
       { state, released },
     );
@@ -465,21 +477,34 @@ export class EtcdLockTable implements AsyncDisposable {
     const ops: TxnOp[] = [...removals.keys()].map((key) => ({ deleteRange: { key } }));
     const grants: { local: Local; element?: string }[] = [];
     for (const { index, element } of grantable) {
-      const local = mine.get(stored[index]!.kv.key);
-      if (local?.state !== "waiting") continue;
+      const local = mine.get(live[index]!.kv.key);
+      if (local?.state !== "waiting" && local?.state !== "parked") continue;
       grants.push({ local, ...(element === undefined ? {} : { element }) });
       ops.push(this.#put(local.key, storedRequest(local, true, decidedAt, element)));
     }
+    // This daemon's parked requests that the resource's existence turned into waiters.
+    const granted = new Set(grants.map(({ local }) => local));
+    const unparked = existed
+      ? [...resource.locals].filter((local) => local.state === "parked" && !granted.has(local))
+      : [];
+    for (const local of unparked) {
+      ops.push(this.#put(local.key, storedRequest(local, false, decidedAt)));
+    }
     adds.forEach((local, index) => {
       const { rc, element } = added[index]!;
-      if (rc === RC.OK || rc === RC.LOCK_ENQUEUED) {
-        ops.push(this.#put(local.key, storedRequest(local, rc === RC.OK, decidedAt, element)));
+      if (rc === RC.OK || rc === RC.LOCK_ENQUEUED || rc === RC.LOCK_WAIT_RESOURCE) {
+        ops.push(
+          this.#put(
+            local.key,
+            storedRequest(local, rc === RC.OK, decidedAt, element, rc === RC.LOCK_WAIT_RESOURCE),
+          ),
+        );
       }
     });
     // Who blocks a request queued now: every holder after this decision, and the waiters before it.
     const grantedNow = new Set(grantable.map(({ index }) => index));
     const holders = [
-      ...stored.filter(({ request }, index) => request.granted || grantedNow.has(index)),
+      ...live.filter(({ request }, index) => request.granted || grantedNow.has(index)),
       ...adds.flatMap((local, index) =>
         added[index]!.rc === RC.OK
           ? [{ kv: { key: local.key }, request: storedRequest(local, true, decidedAt) }]
@@ -487,7 +512,7 @@ export class EtcdLockTable implements AsyncDisposable {
       ),
     ];
     const storedWaiting =
-      stored.filter(({ request }, index) => !request.granted && !grantedNow.has(index)).length;
+      live.filter(({ request }, index) => !request.granted && !grantedNow.has(index)).length;
     const aheadOf = (addIndex: number) =>
       storedWaiting +
       adds.slice(0, addIndex).filter((_, i) => added[i]!.rc === RC.LOCK_ENQUEUED).length;
@@ -530,11 +555,18 @@ export class EtcdLockTable implements AsyncDisposable {
         ...(element === undefined ? {} : { element }),
       });
     }
+    for (const local of unparked) {
+      if (this.#connections.get(local.conn) !== local) continue; // its key goes with it
+      local.state = "waiting";
+      local.since = now;
+      // As the in-memory table answers a request its resource's creation queued: at step 24.
+      notices.push({ conn: local.conn, rc: RC.LOCK_ENQUEUED, step: 24 });
+    }
     adds.forEach((local, index) => {
       const { rc, element } = added[index]!;
       const current = this.#connections.get(local.conn) === local;
       if (!current) {
-        if (rc === RC.OK || rc === RC.LOCK_ENQUEUED) {
+        if (rc === RC.OK || rc === RC.LOCK_ENQUEUED || rc === RC.LOCK_WAIT_RESOURCE) {
           resource.removals.set(local.key, true);
           resource.dirty = true;
         }
@@ -550,6 +582,9 @@ export class EtcdLockTable implements AsyncDisposable {
           fencingToken: token,
           ...(element === undefined ? {} : { element }),
         });
+      } else if (rc === RC.LOCK_WAIT_RESOURCE) {
+        local.state = "parked";
+        notices.push({ conn: local.conn, rc, step: 16 });
       } else if (rc === RC.LOCK_ENQUEUED) {
         local.state = "waiting";
         const wait = this.#waitInfo(holders, aheadOf(index), now);
@@ -563,6 +598,11 @@ export class EtcdLockTable implements AsyncDisposable {
       local.since = now;
     });
     resource.lastRevision = revision;
+    // A request parked in this round while a later one of the round created the resource: the
+    // next round queues it (no watch event would come for what this round wrote).
+    if (exists && [...resource.locals].some((local) => local.state === "parked")) {
+      resource.dirty = true;
+    }
     if (notices.length > 0) this.#deliver(notices);
   }
 
@@ -609,7 +649,9 @@ export class EtcdLockTable implements AsyncDisposable {
   /** Watches a resource this daemon waits on; forgets one it no longer uses. */
   #watchOrForget(resource: ResourceState): void {
     if (this.#closed) return;
-    const waits = [...resource.locals].some((local) => local.state === "waiting");
+    const waits = [...resource.locals].some((local) =>
+      local.state === "waiting" || local.state === "parked"
+    );
     if (!waits) {
       resource.watch?.abort();
       resource.watch = undefined;
@@ -667,6 +709,7 @@ function storedRequest(
   granted: boolean,
   since: number,
   element?: string,
+  parked = false,
 ): StoredRequest {
   const { request } = local;
   return {
@@ -678,6 +721,7 @@ function storedRequest(
     ...(element === undefined ? {} : { element }),
     ...(local.who === undefined ? {} : { who: local.who }),
     since,
+    ...(parked ? { parked } : {}),
   };
 }
 

@@ -35,6 +35,11 @@ export interface StoredRequest extends ResourceRequest {
   who?: ConnectionInfo;
   /** When it entered its state, epoch milliseconds (status views). */
   since?: number;
+  /**
+   * It waits for the resource's creation (`-e no`): it counts only once some other request
+   * uses the resource, and then as a waiter in its place.
+   */
+  parked?: boolean;
 }
 
 /** What a replay starts from besides the requests. */
