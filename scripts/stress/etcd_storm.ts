@@ -39,13 +39,16 @@ export async function etcdStorm(
   try {
     for (const socket of sockets) daemons.push(await startStressDaemon(socket, { settings }));
     const random = new Random((options.seed ?? 1) ^ 0x5eed);
+    // A pause that the storm's end cuts short, leaving no listener behind either way.
     const pause = (ms: number) =>
       new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        chaos.signal.addEventListener("abort", () => {
+        const done = () => {
           clearTimeout(timer);
+          chaos.signal.removeEventListener("abort", done);
           resolve();
-        }, { once: true });
+        };
+        const timer = setTimeout(done, ms);
+        chaos.signal.addEventListener("abort", done);
       });
     const killer = (async () => {
       while (!chaos.signal.aborted) {

@@ -66,6 +66,12 @@ export interface EtcdLockTableOptions {
 // A request of a kind this daemon does not serve (timestamps: their rules read each daemon's
 // clock) is answered with the original's code for a feature that is not active.
 const NOT_SERVED = { rc: RC.INACTIVE_FEATURE };
+// The outcomes of a request that leave its key in etcd: held, queued, or parked.
+const KEPT_OUTCOMES: ReadonlySet<number> = new Set([
+  RC.OK,
+  RC.LOCK_ENQUEUED,
+  RC.LOCK_WAIT_RESOURCE,
+]);
 const INVALID_REQUEST = { rc: RC.PROTOCOL_ERROR };
 const INVALID_NAME = { rc: RC.INVALID_RESOURCE_NAME };
 
@@ -492,7 +498,7 @@ export class EtcdLockTable implements AsyncDisposable {
     }
     adds.forEach((local, index) => {
       const { rc, element } = added[index]!;
-      if (rc === RC.OK || rc === RC.LOCK_ENQUEUED || rc === RC.LOCK_WAIT_RESOURCE) {
+      if (KEPT_OUTCOMES.has(rc)) {
         ops.push(
           this.#put(
             local.key,
@@ -566,7 +572,7 @@ export class EtcdLockTable implements AsyncDisposable {
       const { rc, element } = added[index]!;
       const current = this.#connections.get(local.conn) === local;
       if (!current) {
-        if (rc === RC.OK || rc === RC.LOCK_ENQUEUED || rc === RC.LOCK_WAIT_RESOURCE) {
+        if (KEPT_OUTCOMES.has(rc)) {
           resource.removals.set(local.key, true);
           resource.dirty = true;
         }

@@ -106,13 +106,13 @@ export function denoStreamListener(listener: Deno.Listener): StreamListener {
   // own descriptor, or on one freed after the spare could not be reopened) would keep the
   // descriptor the spare needs, and every connection after it would wait unanswered instead of
   // being refused: it is refused itself, and its descriptor becomes the spare.
-  const keepSpare = (conn: Deno.Conn): Deno.Conn => {
+  const keepSpare = (conn: Deno.Conn, failure: unknown): Deno.Conn => {
     if (spare !== undefined || closed || !refusesWithoutSpare) return conn;
     spare = openSpareDescriptor();
     if (spare !== undefined) return conn;
     conn.close();
     spare = openSpareDescriptor();
-    throw new OutOfDescriptors("no descriptor left for the spare");
+    throw new OutOfDescriptors(failure ?? "no descriptor left for the spare");
   };
   return {
     addr: listener.addr,
@@ -127,14 +127,17 @@ export function denoStreamListener(listener: Deno.Listener): StreamListener {
     },
     async accept() {
       let conn: Deno.Conn;
+      // The system's words for running out, logged with the refusal when there are any.
+      let failure: unknown;
       try {
         conn = await listener.accept();
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (code !== "EMFILE" && code !== "ENFILE") throw error;
+        failure = error;
         conn = await acceptOnSpare(error);
       }
-      keepSpare(conn);
+      keepSpare(conn, failure);
       if (conn.remoteAddr.transport === "tcp") {
         (conn as Deno.TcpConn).setNoDelay(true);
         (conn as Deno.TcpConn).setKeepAlive(true);
