@@ -48,10 +48,13 @@ const workers = Number(option("--workers") ?? 8);
 const signals = (option("--signals")?.split(",") ?? ["SIGTERM", "SIGKILL"]) as KillSignal[];
 const seed = Number(option("--seed") ?? Math.floor(Math.random() * 2 ** 32));
 
-const rows: Row[] = [];
-const row = (check: string, figure: string, value: string, target: string, met: boolean) =>
-  rows.push({ check, figure, value, target, met });
 const progress = (line: string) => console.error(`stress: ${line}`);
+const rows: Row[] = [];
+// Each figure is also told as soon as it is known: a long run cut short keeps what it proved.
+const row = (check: string, figure: string, value: string, target: string, met: boolean) => {
+  rows.push({ check, figure, value, target, met });
+  progress(`${check}: ${figure}: ${value} (target ${target}: ${met ? "met" : "NOT MET"})`);
+};
 const dir = Deno.makeTempDirSync({ prefix: "flomstress" });
 const started = performance.now();
 
