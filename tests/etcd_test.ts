@@ -206,15 +206,51 @@ Deno.test({
 });
 
 Deno.test({
-  name: "etcd-backed daemons: timestamps are refused, not served wrongly",
+  name:
+    "etcd-backed daemons: a timestamp's values are distinct across daemons, and a waiter gets a slot freed by the other daemon",
   ignore,
   async fn() {
     await using fixture = await Fixture.start();
     await fixture.daemon("a");
-    using client = await WireClient.connect(fixture.socket("a"));
-    equal(await client.lock("_t_%S[1]"), RC.INACTIVE_FEATURE);
-    const result = await fixture.run("a", ["-r", "_t_%S[1]"]);
-    equal(result.code, 99, result.stderr);
+    await fixture.daemon("b");
+    const resource = "_t_tm%S#f[3]";
+    const element = /Locked element is '(tm\d\d\.\d)'/;
+    const holders = [];
+    for (const name of ["a", "b", "a"]) {
+      holders.push(await fixture.hold(name, ["-V", "-r", resource]));
+    }
+    const waiter = await fixture.enqueue("b", ["-r", resource], [
+      "sh",
+      "-c",
+      'echo "$FLOM_RESOURCE_ELEMENT"',
+    ]);
+    await release(holders[1]!);
+    const result = await waiter.result();
+    equal(result.code, 0, result.stderr);
+    const values = [
+      ...holders.map((holder) => element.exec(holder.stdout)?.[1]),
+      result.stdout.trim(),
+    ];
+    // One grant per tenth of a second, whichever daemon decides it.
+    equal(new Set(values).size, 4, values.join(" "));
+    for (const holder of [holders[0]!, holders[2]!]) await release(holder);
+    // Within the second of a grant, the other daemon's request waits for the next second: no
+    // release wakes it, the clock does. (Two requests a few ms apart fall in one second, unless
+    // a second began between them: then both are granted, and the pair is tried again.)
+    for (;;) {
+      using first = await WireClient.connect(fixture.socket("a"));
+      using second = await WireClient.connect(fixture.socket("b"));
+      equal(await first.lock("_t_sec%S[5]"), RC.OK);
+      const rc = await second.lock("_t_sec%S[5]");
+      if (rc === RC.OK) continue;
+      equal(rc, RC.LOCK_ENQUEUED);
+      equal(await second.nextRc(), RC.OK);
+      break;
+    }
+    // A format that shows no time cannot be created, as with one daemon.
+    const invalid = await fixture.run("a", ["-r", "_t_x%a[1]"], ["echo", "never"]);
+    equal(invalid.code, 99);
+    match(invalid.stderr, /format not valid for a timestamp resource/);
   },
 });
 

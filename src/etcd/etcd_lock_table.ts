@@ -16,7 +16,7 @@
  * otherwise it reads again. A request removed by a lease's expiry does not rewrite the version
  * key, but a removal only frees what a decision took as taken, so a decision made before it stays
  * safe. Each daemon grants only its own requests; waiters watch their resource's keys instead of
- * polling. Every grant carries the revision of its txn as its fencing token: etcd's revisions
+ * polling (and wait for a timestamp's next grain on a timer: the clock changes no key). Every grant carries the revision of its txn as its fencing token: etcd's revisions
  * grow with every write of the cluster, so tokens strictly increase per resource, across daemons
  * and restarts.
  */
@@ -25,6 +25,7 @@ import type { LockRequestInput } from "../resources/lock_table.ts";
 import { lockKey, parseResourceName, requestParameter } from "../resources/names.ts";
 import type { ConnId, Notice } from "../resources/resource.ts";
 import { admissible } from "../resources/resource_kinds.ts";
+import { timestampGrain } from "../resources/timestamp.ts";
 import type {
   ParkedView,
   RequestView,
@@ -36,7 +37,7 @@ import type { WaitInfo } from "../protocol/messages.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import type { EtcdClient, KeyValue, TxnOp } from "./client.ts";
 import { prefixEnd } from "./json_gateway.ts";
-import { ETCD_KINDS, replay, type StoredRequest } from "./replay.ts";
+import { replay, type StoredRequest } from "./replay.ts";
 
 /** An answer the daemon sends: at step 16 (the first one) or 24, with the grant's token. */
 export interface EtcdNotice extends Notice {
@@ -56,16 +57,16 @@ export interface EtcdLockTableOptions {
   deliver: (notices: EtcdNotice[]) => void;
   /** Told once when the lease could not be renewed before it expired: every lock is gone. */
   leaseLost?: (reason: string) => void;
-  /** The clock of status views (epoch milliseconds). @default Date.now */
+  /**
+   * The clock of timestamps and status views: epoch milliseconds, the fractional part being
+   * sub-millisecond. @default performance's
+   */
   now?: () => number;
   /** Who a connection is, recorded with its request for the other daemons' status views. */
   who?: (conn: ConnId) => ConnectionInfo | undefined;
   tracer?: Tracer;
 }
 
-// A request of a kind this daemon does not serve (timestamps: their rules read each daemon's
-// clock) is answered with the original's code for a feature that is not active.
-const NOT_SERVED = { rc: RC.INACTIVE_FEATURE };
 // The outcomes of a request that leave its key in etcd: held, queued, or parked.
 const KEPT_OUTCOMES: ReadonlySet<number> = new Set([
   RC.OK,
@@ -74,6 +75,7 @@ const KEPT_OUTCOMES: ReadonlySet<number> = new Set([
 ]);
 const INVALID_REQUEST = { rc: RC.PROTOCOL_ERROR };
 const INVALID_NAME = { rc: RC.INVALID_RESOURCE_NAME };
+const CANNOT_CREATE = { rc: RC.INVALID_TIMESTAMP_FORMAT };
 
 // After a failed read or txn (a member stopping, an election), the next attempt waits this long.
 const RETRY_PAUSE_MS = 200;
@@ -112,6 +114,8 @@ interface ResourceState {
   watch: AbortController | undefined;
   /** The revision of the last decision: a watch starts after it. */
   lastRevision: number;
+  /** Decides again when a waiter may become grantable by the clock (a timestamp's next grain). */
+  wake: ReturnType<typeof setTimeout> | undefined;
 }
 
 /** The lock table over etcd; the daemon's server uses it as it uses the in-memory one. */
@@ -142,7 +146,7 @@ export class EtcdLockTable implements AsyncDisposable {
     this.#lease = lease.id;
     this.#leaseHex = BigInt(lease.id).toString(16);
     this.#deliver = options.deliver;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => performance.timeOrigin + performance.now());
     this.#who = options.who ?? (() => undefined);
     this.#tracer = options.tracer ?? NO_TRACE;
     // The lease ends at the latest TTL seconds after the sending of the last renewal etcd
@@ -206,7 +210,10 @@ export class EtcdLockTable implements AsyncDisposable {
     this.#closed = true;
     clearInterval(this.#keepAlive);
     this.#stopExpiry();
-    for (const resource of this.#resources.values()) resource.watch?.abort();
+    for (const resource of this.#resources.values()) {
+      resource.watch?.abort();
+      clearTimeout(resource.wake);
+    }
     await this.#client.revokeLease(this.#lease).catch((error) => {
       this.#tracer.trace(TraceModule.LOCKER, `etcd: cannot revoke lease ${this.#lease}: ${error}`);
     });
@@ -224,7 +231,13 @@ export class EtcdLockTable implements AsyncDisposable {
     const name = parseResourceName(request.name);
     if (name === undefined) return { outcome: INVALID_NAME, notices: [] };
     if (!admissible(name, request)) return { outcome: INVALID_REQUEST, notices: [] };
-    if (!ETCD_KINDS.has(name.kind)) return { outcome: NOT_SERVED, notices: [] };
+    // As in memory: a timestamp whose format shows no time cannot be created (one that may not
+    // create it is parked or refused as if someone could).
+    if (
+      name.kind === "timestamp" && request.create && timestampGrain(name.format) === undefined
+    ) {
+      return { outcome: CANNOT_CREATE, notices: [] };
+    }
     const key = lockKey(name);
     let resource = this.#resources.get(key);
     if (resource === undefined) {
@@ -240,6 +253,7 @@ export class EtcdLockTable implements AsyncDisposable {
         running: false,
         watch: undefined,
         lastRevision: 0,
+        wake: undefined,
       };
       this.#resources.set(key, resource);
     }
@@ -297,7 +311,7 @@ export class EtcdLockTable implements AsyncDisposable {
     return undefined;
   }
 
-  /** Nothing happens here by the clock: lease expiries come from etcd. */
+  /** Nothing the server times: lease expiries come from etcd, timestamps' grains set timers. */
   nextDeadline(): undefined {
     return undefined;
   }
@@ -472,10 +486,10 @@ export class EtcdLockTable implements AsyncDisposable {
     // it they stay parked, so that its creator comes first, as in the in-memory table.
     const live = existed ? stored : stored.filter(({ request }) => !request.parked);
     const decidedAt = this.#now();
-    const { grantable, added: results, state: decided } = replay(
+    const { grantable, added: results, state: decided, deadline } = replay(
       live.map((entry) => ({ ...entry.request, parked: false })),
       replayed.map((local) => storedRequest(local, false, decidedAt)),
-      { state, released },
+      { state, released, now: this.#now },
     );
     const added: { rc: number; element?: string }[] = adds.map((local) =>
       refusals.has(local) ? { rc: refusals.get(local)! } : results[replayed.indexOf(local)]!
@@ -604,6 +618,7 @@ export class EtcdLockTable implements AsyncDisposable {
       local.since = now;
     });
     resource.lastRevision = revision;
+    this.#wakeAt(resource, deadline);
     // A request parked in this round while a later one of the round created the resource: the
     // next round queues it (no watch event would come for what this round wrote).
     if (exists && [...resource.locals].some((local) => local.state === "parked")) {
@@ -642,6 +657,18 @@ export class EtcdLockTable implements AsyncDisposable {
     };
   }
 
+  /** Decides again at `deadline` if this daemon still has a waiter there then. */
+  #wakeAt(resource: ResourceState, deadline: number | undefined): void {
+    clearTimeout(resource.wake);
+    resource.wake = undefined;
+    if (deadline === undefined) return;
+    if (![...resource.locals].some((local) => local.state === "waiting")) return;
+    resource.wake = setTimeout(() => {
+      resource.wake = undefined;
+      this.#schedule(resource);
+    }, Math.max(0, deadline - this.#now()));
+  }
+
   #put(key: string, value: StoredRequest | string): TxnOp {
     return {
       put: {
@@ -661,6 +688,8 @@ export class EtcdLockTable implements AsyncDisposable {
     if (!waits) {
       resource.watch?.abort();
       resource.watch = undefined;
+      clearTimeout(resource.wake);
+      resource.wake = undefined;
       if (
         resource.locals.size === 0 && resource.removals.size === 0 && resource.adds.length === 0
       ) {

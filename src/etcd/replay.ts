@@ -5,23 +5,10 @@
  * granted now. Pure: etcd_lock_table.ts reads the requests and records the decisions.
  */
 import { RC } from "../protocol/return_codes.ts";
-import { parseResourceName, type ResourceKind } from "../resources/names.ts";
+import { parseResourceName } from "../resources/names.ts";
 import type { LockResult, ResourceRequest } from "../resources/resource.ts";
 import { createResource } from "../resources/resource_kinds.ts";
 import type { ConnectionInfo } from "../status/build_snapshot.ts";
-
-/**
- * The kinds an etcd-backed daemon serves: every kind but timestamps, whose rules read the clock
- * (and remember the last time they handed out). A holder's key records its element; a sequence's
- * counter travels as the resource's state.
- */
-export const ETCD_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
-  "simple",
-  "numeric",
-  "hierarchical",
-  "set",
-  "sequence",
-]);
 
 /** A lock request as one of the resource's keys holds it. */
 export interface StoredRequest extends ResourceRequest {
@@ -48,6 +35,11 @@ export interface ReplayFrom {
   state?: unknown;
   /** Holders whose release this decision records, in order; `rollback` as their unlock said. */
   released?: readonly { request: StoredRequest; rollback: boolean }[];
+  /**
+   * The deciding daemon's clock, epoch milliseconds with a fractional part (timestamps read it).
+   * @default Date.now
+   */
+  now?: () => number;
 }
 
 /** What replaying decided. */
@@ -58,13 +50,18 @@ export interface Replayed {
   added: LockResult[];
   /** The resource's state after the decision, to record with it; undefined if it has none. */
   state: unknown;
+  /**
+   * When waiters may become grantable without a release (a timestamp's next grain), epoch
+   * milliseconds; undefined if only a change of the requests can grant them.
+   */
+  deadline?: number;
 }
 
 /**
  * Replays, on a new resource of their kind with `from.state`: the `released` holders, which then
  * release (a rolled-back sequence value goes back to its pool); `stored` (in FIFO order: create
- * revision, then key); then `added` (in arrival order). Every name must be a valid name of an
- * `ETCD_KINDS` kind with the same lock key.
+ * revision, then key); then `added` (in arrival order). Every name must be a valid name with the
+ * same lock key (a timestamp's format one that shows the time).
  */
 export function replay(
   stored: readonly StoredRequest[],
@@ -75,8 +72,7 @@ export function replay(
   const first = released[0]?.request ?? stored[0] ?? added[0];
   const result: Replayed = { grantable: [], added: [], state: from.state };
   if (first === undefined) return result;
-  // Timestamps, the only kind that reads the clock, are no ETCD_KINDS.
-  const resource = createResource(parseResourceName(first.name)!, Date.now)!;
+  const resource = createResource(parseResourceName(first.name)!, from.now ?? Date.now)!;
   if (from.state !== undefined) resource.restoreState?.(from.state);
   const lock = (index: number, request: StoredRequest) =>
     resource.lock(index, parseResourceName(request.name)!, request);
@@ -102,5 +98,7 @@ export function replay(
   });
   added.forEach((request, index) => result.added.push(lock(stored.length + index, request)));
   result.state = resource.state?.();
+  const deadline = resource.deadline();
+  if (deadline !== undefined) result.deadline = deadline;
   return result;
 }

@@ -138,3 +138,26 @@ Deno.test("replay() ignores a state that is not the kind's", () => {
   const { added } = replay([], [sequence("_s_seq[2]", false)], { state: { next: "x" } });
   assert.deepEqual(added, [{ rc: RC.OK, element: "1" }]);
 });
+
+Deno.test("replay() spaces a timestamp's grants by its grain from the last decision's state", () => {
+  const stamp = (granted: boolean, element?: string) =>
+    withElement("_t_x%S#f[3]", granted, element);
+  // 10:00:05.230 UTC on some day, in epoch ms; the grain of #f is a tenth of a second.
+  const at = Date.UTC(2026, 11, 7, 10, 0, 5, 230);
+  const first = replay([], [stamp(false), stamp(false)], { now: () => at });
+  assert.equal(first.added[0]!.rc, RC.OK);
+  assert.deepEqual(first.added[1], { rc: RC.LOCK_ENQUEUED });
+  assert.deepEqual(first.state, { last: at * 1000 });
+  // The waiter may have the next tenth.
+  assert.equal(first.deadline, Date.UTC(2026, 11, 7, 10, 0, 5, 300));
+  const held = (first.added[0] as { element: string }).element;
+  const stored = [stamp(true, held), stamp(false)];
+  // Another daemon deciding within the same tenth grants nothing, even with its clock behind.
+  assert.deepEqual(replay(stored, [], { state: first.state, now: () => at + 50 }).grantable, []);
+  assert.deepEqual(replay(stored, [], { state: first.state, now: () => at - 2000 }).grantable, []);
+  const later = replay(stored, [], { state: first.state, now: () => at + 80 });
+  assert.equal(later.grantable.length, 1);
+  assert.notEqual(later.grantable[0]!.element, held);
+  assert.deepEqual(later.state, { last: (at + 80) * 1000 });
+  assert.equal(later.deadline, undefined);
+});

@@ -4,7 +4,7 @@
  * "Resources").
  */
 import type { ResourceName } from "./names.ts";
-import { BaseResource } from "./resource.ts";
+import { BaseResource, type ConnId } from "./resource.ts";
 import { strftime } from "./strftime.ts";
 
 type TimestampName = Extract<ResourceName, { kind: "timestamp" }>;
@@ -55,6 +55,12 @@ export function formatTimestamp(format: string, epochMs: number): string {
   return strftime(withFractions, new Date(Math.floor(epochMs / 1000) * 1000));
 }
 
+/** What a timestamp resource remembers beyond its holders and waiters (Resource.state). */
+export interface TimestampState {
+  /** Epoch microseconds of the last grant. */
+  last: number;
+}
+
 /** A timestamp resource; holders are remembered by the value they were given. */
 export class TimestampResource extends BaseResource<string, undefined> {
   readonly #format: string;
@@ -98,6 +104,23 @@ export class TimestampResource extends BaseResource<string, undefined> {
   }
 
   protected free(): void {}
+
+  /** Books `conn` as holding `value`, handed out elsewhere; false when no slot is free. */
+  restore(conn: ConnId, value: string): boolean {
+    if (this.holding >= this.#total) return false;
+    this.restoreHolder(conn, value);
+    return true;
+  }
+
+  /** The time of the last grant: no later grant may fall in its grain. */
+  state(): TimestampState {
+    return { last: this.#last };
+  }
+
+  restoreState(state: unknown): void {
+    const last = (state as Partial<TimestampState> | null)?.last;
+    if (typeof state === "object" && Number.isSafeInteger(last) && last! >= 0) this.#last = last!;
+  }
 
   protected override saturated(): boolean {
     return !this.canGrant();
