@@ -14,10 +14,13 @@ import { etcdStorm } from "../scripts/stress/etcd_storm.ts";
 import { describeViolations } from "../scripts/stress/kill_storm.ts";
 import { type FlomProcess, HOLD, release, runsWith, TestDir, TRACE } from "./harness.ts";
 import { WireClient } from "./wire_client.ts";
+import { EtcdClient, type KeyValue } from "../src/etcd/client.ts";
+import { prefixEnd } from "../src/etcd/json_gateway.ts";
 
 const READY = /FLM003N FLoM daemon is ready to serve incoming requests\n/;
 const ENQUEUED = /step=16 rc=1 /;
 const ignore = !runsWith(etcdInstalled());
+const DELETION_LIMIT_MS = 20000;
 
 /** The test's cluster, a directory, and daemons on sockets of their own in it. */
 class Fixture implements AsyncDisposable {
@@ -98,6 +101,43 @@ class Fixture implements AsyncDisposable {
     await this.dir[Symbol.asyncDispose]();
     await this.cluster[Symbol.asyncDispose]();
   }
+}
+
+/** The version key of `resource` under the default prefix (the layout of etcd_lock_table.ts). */
+function versionKey(resource: string): string {
+  return `/flom/${encodeURIComponent(resource)}/v`;
+}
+
+/** The key `key` as etcd has it now, if it does. */
+async function readKey(cluster: EtcdCluster, key: string): Promise<KeyValue | undefined> {
+  return (await new EtcdClient(cluster.endpoints.split(",")).range(key)).kvs[0];
+}
+
+/**
+ * Resolves once etcd has deleted a key of `[key, rangeEnd)` (a lease ended), at once if there is
+ * none.
+ */
+async function deleted(
+  cluster: EtcdCluster,
+  key: string,
+  rangeEnd = prefixEnd(key),
+): Promise<void> {
+  const client = new EtcdClient(cluster.endpoints.split(","));
+  const { revision, kvs } = await client.range(key, rangeEnd);
+  if (kvs.length === 0) return;
+  const watching = new AbortController();
+  // A guard, not a timing: the key's lease is of a few seconds.
+  const signal = AbortSignal.any([watching.signal, AbortSignal.timeout(DELETION_LIMIT_MS)]);
+  try {
+    for await (const message of client.watch(key, rangeEnd, revision + 1, signal)) {
+      if (message.events.some((event) => event.type === "DELETE")) return;
+    }
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  } finally {
+    watching.abort();
+  }
+  throw new Error(`etcd still has '${key}' after ${DELETION_LIMIT_MS} ms`);
 }
 
 Deno.test({
@@ -576,5 +616,83 @@ Deno.test({
     const result = await parked.result();
     equal(result.code, 0, result.stderr);
     equal(result.stdout, "ran\n");
+  },
+});
+
+Deno.test({
+  name:
+    "etcd-backed daemons: a resource outlives its last request for its idle time (-i), whichever daemon asks next, and is then retired with what it remembered",
+  ignore,
+  async fn() {
+    await using fixture = await Fixture.start();
+    await fixture.daemon("a");
+    await fixture.daemon("b");
+    const value = async (name: string, args: string[]) => {
+      const result = await fixture.run(name, [...args, "-r", "_s_idle[1]"], [
+        "sh",
+        "-c",
+        'echo "$FLOM_RESOURCE_ELEMENT"',
+      ]);
+      return { code: result.code, value: result.stdout.trim(), stderr: result.stderr };
+    };
+    // Created with an idle lifespan of 1 s: it lives on for 2 s after its last request, as in
+    // memory; a request that may not create it finds it through the other daemon meanwhile.
+    deepStrictEqual(await value("a", ["-i", "1000"]), { code: 0, value: "1", stderr: "" });
+    deepStrictEqual(await value("b", ["-e", "no", "-o", "0"]), { code: 0, value: "2", stderr: "" });
+    await deleted(fixture.cluster, versionKey("_s_idle[1]"));
+    // Retired: it no longer exists, and its next creation counts from 1 again.
+    equal((await value("b", ["-e", "no", "-o", "0"])).code, 96);
+    deepStrictEqual(await value("a", []), { code: 0, value: "1", stderr: "" });
+  },
+});
+
+Deno.test({
+  name:
+    "etcd-backed daemons: a resource whose last holder's daemon died unwatched is retired by the next daemon that starts",
+  ignore,
+  async fn() {
+    await using fixture = await Fixture.start();
+    const doomed = await fixture.daemon("a", ["--etcd-lease-ttl", "2"]);
+    using holder = await WireClient.connect(fixture.socket("a"));
+    equal(await holder.lock("_s_strand[1]"), RC.OK);
+    doomed.child.kill("SIGKILL");
+    await holder.closed();
+    // The holder's request goes with the dead daemon's lease; the version key, which keeps the
+    // sequence's counter for the other daemons, has no lease while the resource is used.
+    const key = versionKey("_s_strand[1]");
+    equal((await readKey(fixture.cluster, key))?.lease, "0");
+    await deleted(fixture.cluster, key.slice(0, -1), key);
+    // Nobody watched it go: a daemon that starts finds the resource unused and lets it retire.
+    await fixture.daemon("b");
+    await deleted(fixture.cluster, key);
+  },
+});
+
+Deno.test({
+  name:
+    "etcd-backed daemons: a sequence's counter survives the death of the daemon that last wrote it while another daemon's client holds a value",
+  ignore,
+  async fn() {
+    await using fixture = await Fixture.start();
+    const doomed = await fixture.daemon("a", ["--etcd-lease-ttl", "2"]);
+    await fixture.daemon("b");
+    const holder = await fixture.hold("b", ["-V", "-r", "_s_kept[3]"]);
+    match(holder.stdout, /Locked element is '1'/);
+    using other = await WireClient.connect(fixture.socket("a"));
+    equal(await other.lock("_s_kept[3]"), RC.OK);
+    doomed.child.kill("SIGKILL");
+    await other.closed();
+    // Once the dead daemon's request is gone (the first request key deleted: the holder's stays),
+    // value 1 is still held, and the counter goes on.
+    const key = versionKey("_s_kept[3]");
+    await deleted(fixture.cluster, key.slice(0, -1), key);
+    const next = await fixture.run("b", ["-r", "_s_kept[3]"], [
+      "sh",
+      "-c",
+      'echo "$FLOM_RESOURCE_ELEMENT"',
+    ]);
+    equal(next.code, 0, next.stderr);
+    equal(next.stdout, "3\n");
+    await release(holder);
   },
 });

@@ -6,7 +6,11 @@
  * Layout, under the prefix: `<prefix><resource>/<lease>/<connection>` per request (the request
  * as JSON: name, mode, quantity, granted), attached to the daemon's lease, so that the requests
  * of a daemon that died vanish when its lease expires; and `<prefix><resource>/v`, the resource's
- * version key, which every write of the resource rewrites in the same txn. `<resource>` is the
+ * version key, which every write of the resource rewrites in the same txn. The version key also
+ * holds what the resource remembers (a sequence's counter, a timestamp's last grant) and its idle
+ * time (`-i`): while requests use the resource it has no lease, so that no daemon's death takes
+ * that memory from the others; once the last request has left, it moves to a lease that ends
+ * after the idle time, and with it the resource is retired, as the in-memory table retires one. `<resource>` is the
  * lock key of the name (`/a` for `/a/b/c`) URI-encoded, so that no resource's keys lie inside
  * another one's range; `<lease>` is the lease's id in hex, `<connection>` zero-padded.
  *
@@ -21,7 +25,7 @@
  * and restarts.
  */
 import { RC } from "../protocol/return_codes.ts";
-import type { LockRequestInput } from "../resources/lock_table.ts";
+import { idleTimeout, type LockRequestInput } from "../resources/lock_table.ts";
 import { lockKey, parseResourceName, requestParameter } from "../resources/names.ts";
 import type { ConnId, Notice } from "../resources/resource.ts";
 import { admissible } from "../resources/resource_kinds.ts";
@@ -77,6 +81,9 @@ const INVALID_REQUEST = { rc: RC.PROTOCOL_ERROR };
 const INVALID_NAME = { rc: RC.INVALID_RESOURCE_NAME };
 const CANNOT_CREATE = { rc: RC.INVALID_TIMESTAMP_FORMAT };
 
+// etcd's lease id of a key attached to none.
+const NO_LEASE = "0";
+
 // After a failed read or txn (a member stopping, an election), the next attempt waits this long.
 const RETRY_PAUSE_MS = 200;
 
@@ -118,6 +125,24 @@ interface ResourceState {
   wake: ReturnType<typeof setTimeout> | undefined;
 }
 
+/** What a resource's version key holds (JSON). */
+interface VersionValue {
+  /**
+   * Set while the resource exists: how long it outlives its last request, in ms (from the `-i`
+   * of the request that created it).
+   */
+  idle?: number;
+  /** What the kind remembers after the last decision (Resource.state). */
+  state?: unknown;
+}
+
+/** A lease that idle resources' version keys share, and until when a key may still join it. */
+interface IdleLease {
+  id: string;
+  /** performance.now() after which a key attached to it could vanish before its idle time. */
+  usableUntil: number;
+}
+
 /** The lock table over etcd; the daemon's server uses it as it uses the in-memory one. */
 export class EtcdLockTable implements AsyncDisposable {
   readonly #client: EtcdClient;
@@ -131,6 +156,8 @@ export class EtcdLockTable implements AsyncDisposable {
   readonly #connections = new Map<ConnId, Local>();
   readonly #resources = new Map<string, ResourceState>();
   readonly #keepAlive: ReturnType<typeof setInterval>;
+  /** Idle leases by their idle time in whole seconds. */
+  readonly #idleLeases = new Map<number, IdleLease>();
   #closed = false;
   /** The lease ended unrenewed: the daemon has been told, and stops. */
   #lost = false;
@@ -191,7 +218,11 @@ export class EtcdLockTable implements AsyncDisposable {
   static async open(client: EtcdClient, options: EtcdLockTableOptions): Promise<EtcdLockTable> {
     const sentAt = performance.now();
     const lease = await client.grantLease(options.leaseTtl ?? 10);
-    return new EtcdLockTable(client, { ...lease, sentAt }, options);
+    const table = new EtcdLockTable(client, { ...lease, sentAt }, options);
+    table.#retireStranded().catch((error) => {
+      table.#tracer.trace(TraceModule.LOCKER, `etcd: cannot look for stranded resources: ${error}`);
+    });
+    return table;
   }
 
   /** The daemon's lease id (decimal). */
@@ -453,13 +484,15 @@ export class EtcdLockTable implements AsyncDisposable {
         throw error;
       });
     let version = 0;
-    let state: unknown;
+    let versionLease = NO_LEASE;
+    let previous: VersionValue = {};
     const stored: { kv: KeyValue; request: StoredRequest }[] = [];
     const released: { request: StoredRequest; rollback: boolean }[] = [];
     for (const kv of kvs) {
       if (kv.key === resource.versionKey) {
         version = kv.modRevision;
-        state = resourceState(kv.value);
+        versionLease = kv.lease;
+        previous = versionValue(kv.value);
       } else if (!removals.has(kv.key)) {
         stored.push({ kv, request: JSON.parse(kv.value) });
       } else {
@@ -472,13 +505,19 @@ export class EtcdLockTable implements AsyncDisposable {
     );
     const mine = new Map<string, Local>();
     for (const local of resource.locals) mine.set(local.key, local);
-    // A request that must not create its resource (`-e no`) finds it only if someone uses it;
-    // until then, one that may wait is parked, and parked requests do not make it exist.
-    const existed = stored.some(({ request }) => !request.parked);
+    // A request that must not create its resource (`-e no`) finds it only if someone uses it or
+    // it is within its idle time; until then, one that may wait is parked, and parked requests
+    // do not make it exist.
+    const existed = previous.idle !== undefined || stored.some(({ request }) => !request.parked);
     let exists = existed;
+    let idle = previous.idle;
     const refusals = new Map<Local, number>();
     const replayed = adds.filter((local) => {
-      if (local.request.create || exists) return exists = true;
+      if (!exists && local.request.create) {
+        exists = true;
+        idle = idleTimeout(local.request.lifespan);
+      }
+      if (exists) return true;
       refusals.set(local, local.request.wait ? RC.LOCK_WAIT_RESOURCE : RC.LOCK_CANT_WAIT);
       return false;
     });
@@ -489,7 +528,7 @@ export class EtcdLockTable implements AsyncDisposable {
     const { grantable, added: results, state: decided, deadline } = replay(
       live.map((entry) => ({ ...entry.request, parked: false })),
       replayed.map((local) => storedRequest(local, false, decidedAt)),
-      { state, released, now: this.#now },
+      { state: previous.state, released, now: this.#now },
     );
     const added: { rc: number; element?: string }[] = adds.map((local) =>
       refusals.has(local) ? { rc: refusals.get(local)! } : results[replayed.indexOf(local)]!
@@ -536,11 +575,25 @@ export class EtcdLockTable implements AsyncDisposable {
     const aheadOf = (addIndex: number) =>
       storedWaiting +
       adds.slice(0, addIndex).filter((_, i) => added[i]!.rc === RC.LOCK_ENQUEUED).length;
+    // The version key: without a lease while requests use the resource, on an idle lease once
+    // none does (also when the last ones vanished with their daemon's lease), on the daemon's
+    // lease while only parked requests wait for the resource.
+    const inUse = exists && (stored.length > 0 || added.some(({ rc }) => KEPT_OUTCOMES.has(rc)));
+    const stranded = exists && !inUse && versionLease === NO_LEASE && version > 0;
     let revision = readAt;
-    if (ops.length > 0) {
-      ops.push(
-        this.#put(resource.versionKey, decided === undefined ? "v" : JSON.stringify(decided)),
-      );
+    if (ops.length > 0 || (exists && !existed) || stranded) {
+      const value: VersionValue = exists
+        ? { idle: idle ?? idleTimeout(0), ...(decided === undefined ? {} : { state: decided }) }
+        : {};
+      const lease = !exists
+        ? this.#lease
+        : inUse
+        ? NO_LEASE
+        : await this.#idleLease(value.idle!).catch((error) => {
+          requeue();
+          throw error;
+        });
+      ops.push(this.#put(resource.versionKey, JSON.stringify(value), lease));
       const result = await this.#client.txn(
         [{ key: resource.versionKey, target: "MOD", result: "EQUAL", value: version }],
         ops,
@@ -669,14 +722,53 @@ export class EtcdLockTable implements AsyncDisposable {
     }, Math.max(0, deadline - this.#now()));
   }
 
-  #put(key: string, value: StoredRequest | string): TxnOp {
+  /** A put of `key`, attached to `lease` (the daemon's by default). */
+  #put(key: string, value: StoredRequest | string, lease = this.#lease): TxnOp {
     return {
-      put: {
-        key,
-        value: typeof value === "string" ? value : JSON.stringify(value),
-        lease: this.#lease,
-      },
+      put: { key, value: typeof value === "string" ? value : JSON.stringify(value), lease },
     };
+  }
+
+  /**
+   * A lease whose keys live at least `idleMs` from now: one granted for twice that, shared by
+   * the resources that become idle until half its life has gone.
+   */
+  async #idleLease(idleMs: number): Promise<string> {
+    const seconds = Math.ceil(idleMs / 1000);
+    const cached = this.#idleLeases.get(seconds);
+    const sentAt = performance.now();
+    if (cached !== undefined && sentAt <= cached.usableUntil) return cached.id;
+    // etcd counts the TTL from its receipt of the grant, later than its sending.
+    const { id, ttl } = await this.#client.grantLease(2 * seconds);
+    this.#idleLeases.set(seconds, { id, usableUntil: sentAt + 1000 * ttl - idleMs });
+    return id;
+  }
+
+  /**
+   * Retires the resources whose last requests vanished with their daemons' leases while no other
+   * daemon looked (their version keys would stay without a lease): each gets its idle lease.
+   * A daemon does it once, at its start; the txn changes nothing a decision wrote meanwhile.
+   */
+  async #retireStranded(): Promise<void> {
+    const { kvs } = await this.#client.range(this.#prefix, prefixEnd(this.#prefix));
+    const used = new Set<string>();
+    const unleased: KeyValue[] = [];
+    for (const kv of kvs) {
+      const dir = kv.key.slice(0, kv.key.indexOf("/", this.#prefix.length) + 1);
+      if (kv.key !== `${dir}v`) used.add(dir);
+      else if (kv.lease === NO_LEASE) unleased.push(kv);
+    }
+    for (const kv of unleased) {
+      if (used.has(kv.key.slice(0, -1))) continue;
+      const { idle } = versionValue(kv.value);
+      const op: TxnOp = idle === undefined
+        ? { deleteRange: { key: kv.key } }
+        : this.#put(kv.key, kv.value, await this.#idleLease(idle));
+      await this.#client.txn(
+        [{ key: kv.key, target: "MOD", result: "EQUAL", value: kv.modRevision }],
+        [op],
+      );
+    }
   }
 
   /** Watches a resource this daemon waits on; forgets one it no longer uses. */
@@ -729,12 +821,15 @@ export class EtcdLockTable implements AsyncDisposable {
   }
 }
 
-/** The state a resource's version key holds: JSON written by a decision, or none ("v"). */
-function resourceState(value: string): unknown {
+/** What a version key's value says; nothing for a value that is not one's. */
+function versionValue(text: string): VersionValue {
   try {
-    return JSON.parse(value);
+    const value = JSON.parse(text);
+    if (typeof value !== "object" || value === null) return {};
+    const idle = Number.isSafeInteger(value.idle) && value.idle > 0 ? value.idle : undefined;
+    return { ...(idle === undefined ? {} : { idle }), state: value.state };
   } catch {
-    return undefined;
+    return {};
   }
 }
 

@@ -86,6 +86,14 @@ const CANNOT_WAIT: LockOutcome = { rc: RC.LOCK_CANT_WAIT };
 const DEFAULT_IDLE_POLL_MS = 1000;
 const LAST_IDLE_POLL_MS = 1000;
 
+/**
+ * How long a resource outlives its last connection, in ms, when the request that created it
+ * asked for an idle lifespan of `lifespan` ms (`-i`).
+ */
+export function idleTimeout(lifespan: number): number {
+  return (lifespan > 0 ? lifespan : DEFAULT_IDLE_POLL_MS) + LAST_IDLE_POLL_MS;
+}
+
 /** What a connection is doing. */
 const enum State {
   Holder,
@@ -284,8 +292,7 @@ export class LockTable {
       }
       const resource = createResource(name, this.#now);
       if (resource === undefined) return { outcome: CANNOT_CREATE, notices: [] };
-      const lifespan = request.lifespan > 0 ? request.lifespan : DEFAULT_IDLE_POLL_MS;
-      entry = new Entry(this.#nextId++, key, name.kind, resource, lifespan + LAST_IDLE_POLL_MS);
+      entry = new Entry(this.#nextId++, key, name.kind, resource, idleTimeout(request.lifespan));
       this.#resources.set(key, entry);
       created = true;
     }
