@@ -12,7 +12,16 @@ import { EtcdCluster, etcdInstalled } from "./etcd_cluster.ts";
 import { makeEtcdCertificates, OPENSSL } from "./certificates.ts";
 import { etcdStorm } from "../scripts/stress/etcd_storm.ts";
 import { describeViolations } from "../scripts/stress/kill_storm.ts";
-import { type FlomProcess, HOLD, release, runsWith, TestDir, TRACE } from "./harness.ts";
+import {
+  type FlomProcess,
+  freePort,
+  fuseAvailable,
+  HOLD,
+  release,
+  runsWith,
+  TestDir,
+  TRACE,
+} from "./harness.ts";
 import { WireClient } from "./wire_client.ts";
 import { EtcdClient, type KeyValue } from "../src/etcd/client.ts";
 import { prefixEnd } from "../src/etcd/json_gateway.ts";
@@ -694,5 +703,51 @@ Deno.test({
     equal(next.code, 0, next.stderr);
     equal(next.stdout, "3\n");
     await release(holder);
+  },
+});
+
+Deno.test({
+  name:
+    "etcd-backed daemons: GET /status (--metrics) and the -m file system show every daemon's holders; /metrics counts the daemon's own",
+  ignore,
+  async fn() {
+    await using fixture = await Fixture.start();
+    const address = `127.0.0.1:${freePort("127.0.0.1")}`;
+    const mount = `${fixture.dir.path}/vfs`;
+    await Deno.mkdir(mount);
+    const fuse = fuseAvailable();
+    await fixture.daemon("a");
+    const daemon = await fixture.daemon("b", [
+      "--metrics",
+      address,
+      ...(fuse ? ["-m", mount] : []),
+    ]);
+    try {
+      const holder = await fixture.hold("a", ["-r", "backup"]);
+      const status = await (await fetch(`http://${address}/status`)).json();
+      const [backup] = status.resources;
+      equal(backup.name, "backup");
+      match(backup.holders[0].peer, /^daemon [0-9a-f]+: local$/);
+      equal(backup.holders[0].pid, holder.child.pid);
+      // Metrics are per daemon, for Prometheus to sum: daemon b's clients hold nothing.
+      const metrics = await (await fetch(`http://${address}/metrics`)).text();
+      match(metrics, /^flom_holders\{kind="simple"\} 0$/m);
+      if (fuse) {
+        const lockers = `${mount}/status/lockers`;
+        const [locker] = await Array.fromAsync(Deno.readDir(lockers));
+        equal(await Deno.readTextFile(`${lockers}/${locker!.name}/resource_name`), "backup\n");
+        const holders = `${lockers}/${locker!.name}/holders`;
+        const [held] = await Array.fromAsync(Deno.readDir(holders));
+        match(
+          await Deno.readTextFile(`${holders}/${held!.name}/peer_name`),
+          /^daemon [0-9a-f]+: local/,
+        );
+      }
+      await release(holder);
+    } finally {
+      // Stopped cleanly, it unmounts its file system (a SIGKILL would leave the mount behind).
+      daemon.child.kill("SIGTERM");
+      await daemon.result();
+    }
   },
 });

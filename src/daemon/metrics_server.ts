@@ -7,10 +7,14 @@
 import { parseHostPort } from "../config/values.ts";
 import type { StatusSnapshot } from "../status/snapshot.ts";
 
-/** What the HTTP server shows: the daemon server. */
+/**
+ * What the HTTP server shows: the daemon server. The metrics are the daemon's own (Prometheus sums
+ * the daemons); the status is what `flom --status` shows (through an etcd-backed daemon, every
+ * daemon's requests).
+ */
 export interface MetricsSource {
   metricsText(): string;
-  statusSnapshot(): StatusSnapshot;
+  fullStatus(): Promise<StatusSnapshot>;
 }
 
 /** What the HTTP server offers besides the metrics. */
@@ -57,7 +61,11 @@ export function serveMetrics(
   };
 }
 
-function answer(request: Request, source: MetricsSource, options: MetricsServerOptions): Response {
+async function answer(
+  request: Request,
+  source: MetricsSource,
+  options: MetricsServerOptions,
+): Promise<Response> {
   if (request.method === "GET") {
     const { pathname } = new URL(request.url);
     if (pathname === "/metrics") {
@@ -71,7 +79,7 @@ function answer(request: Request, source: MetricsSource, options: MetricsServerO
     }
     if (pathname === "/status") {
       // The text `flom --status --json` prints (src/cli/status.ts).
-      return new Response(`${JSON.stringify(source.statusSnapshot(), null, 2)}\n`, {
+      return new Response(`${JSON.stringify(await source.fullStatus(), null, 2)}\n`, {
         headers: { "content-type": "application/json" },
       });
     }

@@ -288,7 +288,7 @@ async function mountStatusFsOf(
   const { mountStatusFs } = await import("../vfs/fuse.ts");
   syslog.log(Severity.INFO, `FLM022I mounting FUSE file system '${dir}'`);
   try {
-    const statusFs = await mountStatusFs(dir, () => server.statusSnapshot(), {
+    const statusFs = await mountStatusFs(dir, () => server.fullStatus(), {
       onError: (error) =>
         tracer.trace(TraceModule.DAEMON, `status file system: ${errorMessage(error)}`),
     });

@@ -596,10 +596,10 @@ export class DaemonServer implements AsyncDisposable {
   }
 
   /**
-   * The status a status request gets: where daemons share their locks (etcd), every daemon's
-   * requests; this daemon's alone when the others' cannot be read now.
+   * The status that status requests, `-m` and `GET /status` show: where daemons share their locks
+   * (etcd), every daemon's requests; this daemon's alone when the others' cannot be read now.
    */
-  async #fullStatus(): Promise<StatusSnapshot> {
+  async fullStatus(): Promise<StatusSnapshot> {
     const cluster = await this.#table.clusterSnapshot?.().catch((error) => {
       this.#tracer.trace(TraceModule.DAEMON, `status: only this daemon's requests: ${error}`);
       return undefined;
@@ -636,7 +636,7 @@ export class DaemonServer implements AsyncDisposable {
    */
   async #sendStatus(stream: MessageStream, request: StatusRequest): Promise<void> {
     if (request.format === "json") {
-      const body = encodeUtf8(JSON.stringify(await this.#fullStatus()));
+      const body = encodeUtf8(JSON.stringify(await this.fullStatus()));
       const header = encodeMessage({ kind: "statusAnswer", bytes: body.length });
       await stream.writeBytes(header);
       await stream.writeBytes(body);

@@ -74,8 +74,8 @@ import type { StatusSnapshot } from "../status/snapshot.ts";
 /** Options of {@link mountStatusFs}. */
 export interface StatusFsOptions {
   /**
-   * How old the served tree may be, in milliseconds, before a request takes a fresh snapshot.
-   * 0 takes one for every request; the default bounds the snapshots a `find` over a large tree
+   * How old the served tree may be, in milliseconds, before the requests that come next take a
+   * fresh snapshot. 0 takes one for every batch of requests read together; the default bounds the snapshots a `find` over a large tree
    * takes while keeping the view as fresh as the kernel's own caches.
    * @default 100
    */
@@ -142,7 +142,7 @@ export class FuseUnavailableError extends Error {
  */
 export async function mountStatusFs(
   dir: string,
-  snapshot: () => StatusSnapshot,
+  snapshot: () => StatusSnapshot | Promise<StatusSnapshot>,
   options: StatusFsOptions = {},
 ): Promise<StatusFs> {
   const layout = LAYOUTS[Deno.build.arch as keyof typeof LAYOUTS];
@@ -192,7 +192,7 @@ class Mount implements StatusFs {
   #fuse: Fuse;
   #libc: Libc;
   #layout: Layout;
-  #snapshot: () => StatusSnapshot;
+  #snapshot: () => StatusSnapshot | Promise<StatusSnapshot>;
   #maxAgeMs: number;
   #cacheSeconds: number;
   #autoUnmount: boolean;
@@ -227,7 +227,7 @@ class Mount implements StatusFs {
     libc: Deno.DynamicLibrary<typeof LIBC_SYMBOLS>,
     layout: Layout,
     mountPoint: string,
-    snapshot: () => StatusSnapshot,
+    snapshot: () => StatusSnapshot | Promise<StatusSnapshot>,
     options: StatusFsOptions,
   ) {
     this.#fuseLibrary = fuse;
@@ -325,7 +325,10 @@ class Mount implements StatusFs {
       while (!this.#stopping) {
         const ready = await this.#libc.poll(this.#pollFds, 2n, -1);
         if (this.#stopping || (ready > 0 && (polls.getInt16(14, true) & POLLIN) !== 0)) return;
-        if (ready > 0 && !this.#drain()) break;
+        if (ready <= 0) continue;
+        await this.#refresh();
+        if (this.#stopping) return;
+        if (!this.#drain()) break;
       }
     } catch (error) {
       this.#onError(error);
@@ -445,19 +448,23 @@ class Mount implements StatusFs {
     }
   }
 
-  #fresh(): void {
+  /**
+   * Takes a fresh snapshot before a batch of requests when the tree is older than maxAgeMs: the
+   * requests of one batch see one tree, and a snapshot that is read elsewhere (an etcd-backed
+   * daemon's) is awaited before any of them is answered.
+   */
+  async #refresh(): Promise<void> {
     const now = performance.now();
     if (now - this.#builtAt < this.#maxAgeMs) return;
     this.#builtAt = now;
     try {
-      this.#tree.update(buildStatusTree(this.#snapshot()), Date.now());
+      this.#tree.update(buildStatusTree(await this.#snapshot()), Date.now());
     } catch (error) {
       this.#onError(error);
     }
   }
 
   #lookup(req: FuseRequest, parent: number, name: Deno.PointerValue): number {
-    this.#fresh();
     const attributes = this.#tree.lookup(parent, Deno.UnsafePointerView.getCString(name!));
     if (attributes === undefined) return this.#fuse.fuse_reply_err(req, ENOENT);
     const entry = this.#entry;
@@ -470,7 +477,6 @@ class Mount implements StatusFs {
   }
 
   #getattr(req: FuseRequest, ino: number): number {
-    this.#fresh();
     const attributes = this.#tree.attributes(ino);
     if (attributes === undefined) return this.#fuse.fuse_reply_err(req, ENOENT);
     const stat = this.#stat;
@@ -479,7 +485,6 @@ class Mount implements StatusFs {
   }
 
   #open(req: FuseRequest, ino: number, info: Deno.PointerValue): number {
-    this.#fresh();
     const node = this.#tree.node(ino);
     if (node === undefined) return this.#fuse.fuse_reply_err(req, ENOENT);
     if (node.kind === "directory") return this.#fuse.fuse_reply_err(req, EISDIR);
@@ -511,7 +516,6 @@ class Mount implements StatusFs {
   }
 
   #opendir(req: FuseRequest, ino: number): number {
-    this.#fresh();
     const entries = this.#tree.entries(ino);
     if (entries === undefined) {
       return this.#fuse.fuse_reply_err(req, this.#tree.node(ino) ? ENOTDIR : ENOENT);
