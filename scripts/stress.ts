@@ -2,12 +2,17 @@
  * Proof that one daemon survives anything a client can send it and keeps mutual exclusion under
  * client deaths (README, "Stress"): fuzzing, silent half-sent messages, a kill storm,
  * descriptor exhaustion, the daemon's own SIGKILL, the release of orphaned locks, and (when
- * etcd is installed) a storm across etcd-backed daemons while daemons and etcd members die. Prints each figure with its target and
- * exits 1 when one is not met. tests/stress_test.ts runs a short version of each check.
+ * etcd is installed) a storm across etcd-backed daemons while daemons and etcd members die.
+ * Prints each figure with its target and exits 1 when one is not met. tests/stress_test.ts runs
+ * a short version of each check.
  *
  * Usage: deno run -A scripts/stress.ts [--quick]
  *   [--only kill,orphans,descriptors,stalls,fuzz,storm,etcd] [--etcd-runs N]
- *   [--fuzz-inputs N] [--storm-runs N] [--workers N] [--signals SIGTERM,SIGKILL] [--seed N]
+ *   [--fuzz-inputs N] [--storm-runs N] [--storms MX,R3] [--workers N]
+ *   [--signals SIGTERM,SIGKILL] [--seed N]
+ *
+ * `--storm-runs` counts the runs of every storm together, shared out evenly; `--storms` picks
+ * the storms (`MX`: exclusive, `R3`: `R[3]` with `-q 1`), so that a long run can be made in parts.
  */
 import { fuzzDaemon } from "./stress/fuzz.ts";
 import { halfMessageStalls } from "./stress/half_messages.ts";
@@ -43,6 +48,14 @@ for (const check of only) {
 }
 const fuzzInputs = Number(option("--fuzz-inputs") ?? (quick ? 20000 : 1_000_000));
 const stormRuns = Number(option("--storm-runs") ?? (quick ? 400 : 100_000));
+const STORMS = {
+  MX: { resource: "MX", limit: 1 },
+  R3: { resource: "R[3]", quantity: 1, limit: 3 },
+} as const;
+const storms = (option("--storms")?.split(",") ?? Object.keys(STORMS)) as (keyof typeof STORMS)[];
+for (const storm of storms) {
+  if (!(storm in STORMS)) throw new Error(`Cannot run storm '${storm}': storms are MX, R3`);
+}
 const etcdRuns = Number(option("--etcd-runs") ?? (quick ? 300 : 10_000));
 const workers = Number(option("--workers") ?? 8);
 const signals = (option("--signals")?.split(",") ?? ["SIGTERM", "SIGKILL"]) as KillSignal[];
@@ -245,12 +258,12 @@ try {
   }
 
   if (only.has("storm")) {
-    for (
-      const storm of [
-        { resource: "MX", limit: 1, runs: Math.ceil(stormRuns / 2) },
-        { resource: "R[3]", quantity: 1, limit: 3, runs: Math.floor(stormRuns / 2) },
-      ]
-    ) {
+    for (const [index, name] of storms.entries()) {
+      const share = Math.floor(stormRuns / storms.length);
+      const storm: { resource: string; quantity?: number; limit: number; runs: number } = {
+        ...STORMS[name],
+        runs: index < stormRuns % storms.length ? share + 1 : share,
+      };
       const flags = storm.quantity === undefined ? "" : ` -q ${storm.quantity}`;
       progress(`kill storm: ${storm.runs} runs of flom -r ${storm.resource}${flags}`);
       const report = await killStorm(dir, {
