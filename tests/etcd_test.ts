@@ -30,6 +30,8 @@ const READY = /FLM003N FLoM daemon is ready to serve incoming requests\n/;
 const ENQUEUED = /step=16 rc=1 /;
 const ignore = !runsWith(etcdInstalled());
 const DELETION_LIMIT_MS = 20000;
+/** A command that prints the element its flom was granted. */
+const ECHO_ELEMENT = ["sh", "-c", 'echo "$FLOM_RESOURCE_ELEMENT"'];
 
 /** The test's cluster, a directory, and daemons on sockets of their own in it. */
 class Fixture implements AsyncDisposable {
@@ -79,6 +81,23 @@ class Fixture implements AsyncDisposable {
     });
     await waiter.waitFor(ENQUEUED, "stderr");
     return waiter;
+  }
+
+  /**
+   * Holds `resource` (a kind with elements) through daemons a, b and a in turn, then queues a
+   * request through b and releases the holder through b: the elements the three were handed
+   * and the one the waiter got once granted.
+   */
+  async handOver(resource: string): Promise<{ held: string[]; freed: string }> {
+    const holders = [];
+    for (const name of ["a", "b", "a"]) holders.push(await this.hold(name, ["-V", "-r", resource]));
+    const waiter = await this.enqueue("b", ["-r", resource], ECHO_ELEMENT);
+    await release(holders[1]!);
+    const result = await waiter.result();
+    equal(result.code, 0, result.stderr);
+    for (const holder of [holders[0]!, holders[2]!]) await release(holder);
+    const held = holders.map((holder) => /Locked element is '(.*)'/.exec(holder.stdout)?.[1]!);
+    return { held, freed: result.stdout.trim() };
   }
 
   /**
@@ -262,27 +281,11 @@ Deno.test({
     await using fixture = await Fixture.start();
     await fixture.daemon("a");
     await fixture.daemon("b");
-    const resource = "_t_tm%S#f[3]";
-    const element = /Locked element is '(tm\d\d\.\d)'/;
-    const holders = [];
-    for (const name of ["a", "b", "a"]) {
-      holders.push(await fixture.hold(name, ["-V", "-r", resource]));
-    }
-    const waiter = await fixture.enqueue("b", ["-r", resource], [
-      "sh",
-      "-c",
-      'echo "$FLOM_RESOURCE_ELEMENT"',
-    ]);
-    await release(holders[1]!);
-    const result = await waiter.result();
-    equal(result.code, 0, result.stderr);
-    const values = [
-      ...holders.map((holder) => element.exec(holder.stdout)?.[1]),
-      result.stdout.trim(),
-    ];
+    const { held, freed } = await fixture.handOver("_t_tm%S#f[3]");
+    const values = [...held, freed];
+    for (const value of values) match(value, /^tm\d\d\.\d$/);
     // One grant per tenth of a second, whichever daemon decides it.
     equal(new Set(values).size, 4, values.join(" "));
-    for (const holder of [holders[0]!, holders[2]!]) await release(holder);
     // Within the second of a grant, the other daemon's request waits for the next second: no
     // release wakes it, the clock does. (Two requests a few ms apart fall in one second, unless
     // a second began between them: then both are granted, and the pair is tried again.)
@@ -339,24 +342,9 @@ Deno.test({
     await using fixture = await Fixture.start();
     await fixture.daemon("a");
     await fixture.daemon("b");
-    const element = /Locked element is '(\w+)'/;
-    const holders = [
-      await fixture.hold("a", ["-V", "-r", "red.green.blue"]),
-      await fixture.hold("b", ["-V", "-r", "red.green.blue"]),
-      await fixture.hold("a", ["-V", "-r", "red.green.blue"]),
-    ];
-    const held = holders.map((holder) => element.exec(holder.stdout)?.[1]);
+    const { held, freed } = await fixture.handOver("red.green.blue");
     deepStrictEqual([...held].sort(), ["blue", "green", "red"]);
-    const waiter = await fixture.enqueue("b", ["-r", "red.green.blue"], [
-      "sh",
-      "-c",
-      'echo "$FLOM_RESOURCE_ELEMENT"',
-    ]);
-    await release(holders[1]!);
-    const result = await waiter.result();
-    equal(result.code, 0, result.stderr);
-    equal(result.stdout, `${held[1]}\n`);
-    for (const holder of [holders[0]!, holders[2]!]) await release(holder);
+    equal(freed, held[1]);
   },
 });
 
@@ -637,11 +625,7 @@ Deno.test({
     await fixture.daemon("a");
     await fixture.daemon("b");
     const value = async (name: string, args: string[]) => {
-      const result = await fixture.run(name, [...args, "-r", "_s_idle[1]"], [
-        "sh",
-        "-c",
-        'echo "$FLOM_RESOURCE_ELEMENT"',
-      ]);
+      const result = await fixture.run(name, [...args, "-r", "_s_idle[1]"], ECHO_ELEMENT);
       return { code: result.code, value: result.stdout.trim(), stderr: result.stderr };
     };
     // Created with an idle lifespan of 1 s: it lives on for 2 s after its last request, as in
@@ -695,11 +679,7 @@ Deno.test({
     // value 1 is still held, and the counter goes on.
     const key = versionKey("_s_kept[3]");
     await deleted(fixture.cluster, key.slice(0, -1), key);
-    const next = await fixture.run("b", ["-r", "_s_kept[3]"], [
-      "sh",
-      "-c",
-      'echo "$FLOM_RESOURCE_ELEMENT"',
-    ]);
+    const next = await fixture.run("b", ["-r", "_s_kept[3]"], ECHO_ELEMENT);
     equal(next.code, 0, next.stderr);
     equal(next.stdout, "3\n");
     await release(holder);
