@@ -10,22 +10,24 @@
  * holds what the resource remembers (a sequence's counter, a timestamp's last grant) and its idle
  * time (`-i`): while requests use the resource it has no lease, so that no daemon's death takes
  * that memory from the others; once the last request has left, it moves to a lease that ends
- * after the idle time, and with it the resource is retired, as the in-memory table retires one. `<resource>` is the
- * lock key of the name (`/a` for `/a/b/c`) URI-encoded, so that no resource's keys lie inside
- * another one's range; `<lease>` is the lease's id in hex, `<connection>` zero-padded.
+ * after the idle time, and with it the resource is retired, as the in-memory table retires one.
+ * `<resource>` is the lock key of the name (`/a` for `/a/b/c`) URI-encoded, so that no
+ * resource's keys lie inside another one's range; `<lease>` is the lease's id in hex,
+ * `<connection>` zero-padded.
  *
- * A decision reads the resource's keys, replays them with the in-memory rules (replay.ts:
- * holders, then waiters in create-revision order, then the new requests) and records what it
- * decided in a txn that succeeds only if the version key has not changed since the read;
+ * A decision reads the resource's keys, decides (decision.ts: the in-memory rules replayed on
+ * the holders, then the waiters in create-revision order, then the new requests) and records
+ * what it decided in a txn that succeeds only if the version key has not changed since the read;
  * otherwise it reads again. A request removed by a lease's expiry does not rewrite the version
- * key, but a removal only frees what a decision took as taken, so a decision made before it stays
- * safe. Each daemon grants only its own requests; waiters watch their resource's keys instead of
- * polling (and wait for a timestamp's next grain on a timer: the clock changes no key). Every grant carries the revision of its txn as its fencing token: etcd's revisions
- * grow with every write of the cluster, so tokens strictly increase per resource, across daemons
- * and restarts.
+ * key, but a removal only frees what a decision took as taken, so a decision made before it
+ * stays safe. Each daemon grants only its own requests; waiters watch their resource's keys
+ * instead of polling (and wait for a timestamp's next grain on a timer: the clock changes no
+ * key). Every grant carries the revision of its txn as its fencing token: etcd's revisions grow
+ * with every write of the cluster, so tokens strictly increase per resource, across daemons and
+ * restarts.
  */
 import { RC } from "../protocol/return_codes.ts";
-import { idleTimeout, type LockRequestInput } from "../resources/lock_table.ts";
+import type { LockRequestInput } from "../resources/lock_table.ts";
 import { lockKey, parseResourceName, requestParameter } from "../resources/names.ts";
 import type { ConnId, Notice } from "../resources/resource.ts";
 import { admissible } from "../resources/resource_kinds.ts";
@@ -41,7 +43,16 @@ import type { WaitInfo } from "../protocol/messages.ts";
 import { NO_TRACE, TraceModule, type Tracer } from "../trace/trace.ts";
 import type { EtcdClient, KeyValue, TxnOp } from "./client.ts";
 import { prefixEnd } from "./json_gateway.ts";
-import { replay, type StoredRequest } from "./replay.ts";
+import type { StoredRequest } from "./replay.ts";
+import {
+  decide,
+  type Decision,
+  keepsKey,
+  NO_LEASE,
+  type OwnRequest,
+  versionValue,
+  waitInfo,
+} from "./decision.ts";
 
 /** An answer the daemon sends: at step 16 (the first one) or 24, with the grant's token. */
 export interface EtcdNotice extends Notice {
@@ -71,35 +82,24 @@ export interface EtcdLockTableOptions {
   tracer?: Tracer;
 }
 
-// The outcomes of a request that leave its key in etcd: held, queued, or parked.
-const KEPT_OUTCOMES: ReadonlySet<number> = new Set([
-  RC.OK,
-  RC.LOCK_ENQUEUED,
-  RC.LOCK_WAIT_RESOURCE,
-]);
 const INVALID_REQUEST = { rc: RC.PROTOCOL_ERROR };
 const INVALID_NAME = { rc: RC.INVALID_RESOURCE_NAME };
 const CANNOT_CREATE = { rc: RC.INVALID_TIMESTAMP_FORMAT };
 
-// etcd's lease id of a key attached to none.
-const NO_LEASE = "0";
+// A txn refused because a key of the resource changed since the read: read and decide again.
+const STALE_READ = new Error("the resource changed since it was read");
 
 // After a failed read or txn (a member stopping, an election), the next attempt waits this long.
 const RETRY_PAUSE_MS = 200;
 
 /** One request of a connection of this daemon. */
-interface Local {
+interface Local extends OwnRequest {
   readonly conn: ConnId;
   readonly resource: ResourceState;
-  readonly key: string;
-  readonly request: LockRequestInput;
-  /** `parked`: waiting for the resource's creation (`-e no`). */
-  state: "adding" | "parked" | "waiting" | "held";
+  state: OwnRequest["state"];
   since: number;
   /** What its grant handed out (a set's member). */
   element?: string;
-  /** Who asked (its peer, and what a flom client says of itself). */
-  who: ConnectionInfo | undefined;
 }
 
 /** This daemon's requests on one resource, and the work it has to do there. */
@@ -123,17 +123,6 @@ interface ResourceState {
   lastRevision: number;
   /** Decides again when a waiter may become grantable by the clock (a timestamp's next grain). */
   wake: ReturnType<typeof setTimeout> | undefined;
-}
-
-/** What a resource's version key holds (JSON). */
-interface VersionValue {
-  /**
-   * Set while the resource exists: how long it outlives its last request, in ms (from the `-i`
-   * of the request that created it).
-   */
-  idle?: number;
-  /** What the kind remembers after the last decision (Resource.state). */
-  state?: unknown;
 }
 
 /** A lease that idle resources' version keys share, and until when a key may still join it. */
@@ -461,160 +450,88 @@ export class EtcdLockTable implements AsyncDisposable {
     })();
   }
 
-  /** One read, replay and txn; a failed txn leaves the work for the next round. */
+  /** One read, decision and txn; a failed txn leaves the work for the next round. */
   async #decide(resource: ResourceState): Promise<void> {
     const adds = resource.adds;
     const removals = resource.removals;
     resource.adds = [];
     resource.removals = new Map();
-    const requeue = () => {
-      resource.adds = [
-        ...adds.filter((local) => local.resource.locals.has(local)),
-        ...resource.adds,
-      ];
+    let decision: Decision<Local>;
+    let revision: number;
+    try {
+      const read = await this.#client.range(resource.dir, prefixEnd(resource.dir));
+      revision = read.revision;
+      decision = decide({
+        kvs: read.kvs,
+        versionKey: resource.versionKey,
+        removals,
+        adds,
+        own: resource.locals,
+        now: this.#now,
+      });
+      if (decision.write) {
+        const { version } = decision;
+        const lease = version.lease === "daemon"
+          ? this.#lease
+          : version.lease === "none"
+          ? NO_LEASE
+          : await this.#idleLease(version.value.idle!);
+        const result = await this.#client.txn(
+          [{
+            key: resource.versionKey,
+            target: "MOD",
+            result: "EQUAL",
+            value: version.modRevision,
+          }],
+          [
+            ...decision.deletes.map((key) => ({ deleteRange: { key } })),
+            ...decision.puts.map(({ key, value }) => this.#put(key, value)),
+            this.#put(resource.versionKey, JSON.stringify(version.value), lease),
+          ],
+        );
+        if (!result.succeeded) throw STALE_READ;
+        revision = result.revision;
+      }
+    } catch (error) {
+      // The work goes back to the front of the queue: the requests that are still there, the
+      // removals, before whatever came meanwhile.
+      resource.adds = [...adds.filter((local) => resource.locals.has(local)), ...resource.adds];
       for (const [key, rollback] of removals) resource.removals.set(key, rollback);
       resource.dirty = true;
-    };
-    const { revision: readAt, kvs } = await this.#client.range(
-      resource.dir,
-      prefixEnd(resource.dir),
-    )
-      .catch((error) => {
-        requeue();
-        throw error;
-      });
-    let version = 0;
-    let versionLease = NO_LEASE;
-    let previous: VersionValue = {};
-    const stored: { kv: KeyValue; request: StoredRequest }[] = [];
-    const released: { request: StoredRequest; rollback: boolean }[] = [];
-    for (const kv of kvs) {
-      if (kv.key === resource.versionKey) {
-        version = kv.modRevision;
-        versionLease = kv.lease;
-        previous = versionValue(kv.value);
-      } else if (!removals.has(kv.key)) {
-        stored.push({ kv, request: JSON.parse(kv.value) });
-      } else {
-        const request: StoredRequest = JSON.parse(kv.value);
-        if (request.granted) released.push({ request, rollback: removals.get(kv.key)! });
-      }
+      if (error === STALE_READ) return;
+      throw error;
     }
-    stored.sort((a, b) =>
-      a.kv.createRevision - b.kv.createRevision || (a.kv.key < b.kv.key ? -1 : 1)
-    );
-    const mine = new Map<string, Local>();
-    for (const local of resource.locals) mine.set(local.key, local);
-    // A request that must not create its resource (`-e no`) finds it only if someone uses it or
-    // it is within its idle time; until then, one that may wait is parked, and parked requests
-    // do not make it exist.
-    const existed = previous.idle !== undefined || stored.some(({ request }) => !request.parked);
-    let exists = existed;
-    let idle = previous.idle;
-    const refusals = new Map<Local, number>();
-    const replayed = adds.filter((local) => {
-      if (!exists && local.request.create) {
-        exists = true;
-        idle = idleTimeout(local.request.lifespan);
-      }
-      if (exists) return true;
-      refusals.set(local, local.request.wait ? RC.LOCK_WAIT_RESOURCE : RC.LOCK_CANT_WAIT);
-      return false;
-    });
-    // Once it exists, parked requests wait in their place in the queue; in the round that creates
-    // it they stay parked, so that its creator comes first, as in the in-memory table.
-    const live = existed ? stored : stored.filter(({ request }) => !request.parked);
-    const decidedAt = this.#now();
-    const { grantable, added: results, state: decided, deadline } = replay(
-      live.map((entry) => ({ ...entry.request, parked: false })),
-      replayed.map((local) => storedRequest(local, false, decidedAt)),
-      { state: previous.state, released, now: this.#now },
-    );
-    const added: { rc: number; element?: string }[] = adds.map((local) =>
-      refusals.has(local) ? { rc: refusals.get(local)! } : results[replayed.indexOf(local)]!
-    );
-    const ops: TxnOp[] = [...removals.keys()].map((key) => ({ deleteRange: { key } }));
-    const grants: { local: Local; element?: string }[] = [];
-    for (const { index, element } of grantable) {
-      const local = mine.get(live[index]!.kv.key);
-      if (local?.state !== "waiting" && local?.state !== "parked") continue;
-      grants.push({ local, ...(element === undefined ? {} : { element }) });
-      ops.push(this.#put(local.key, storedRequest(local, true, decidedAt, element)));
+    const notices = this.#answer(resource, adds, decision, String(revision));
+    resource.lastRevision = revision;
+    this.#wakeAt(resource, decision.deadline);
+    // A request parked in this round while a later one of the round created the resource: the
+    // next round queues it (no watch event would come for what this round wrote).
+    if (decision.exists && [...resource.locals].some((local) => local.state === "parked")) {
+      resource.dirty = true;
     }
-    // This daemon's parked requests that the resource's existence turned into waiters.
-    const granted = new Set(grants.map(({ local }) => local));
-    const unparked = existed
-      ? [...resource.locals].filter((local) => local.state === "parked" && !granted.has(local))
-      : [];
-    for (const local of unparked) {
-      ops.push(this.#put(local.key, storedRequest(local, false, decidedAt)));
-    }
-    adds.forEach((local, index) => {
-      const { rc, element } = added[index]!;
-      if (KEPT_OUTCOMES.has(rc)) {
-        ops.push(
-          this.#put(
-            local.key,
-            storedRequest(local, rc === RC.OK, decidedAt, element, rc === RC.LOCK_WAIT_RESOURCE),
-          ),
-        );
-      }
-    });
-    // Who blocks a request queued now: every holder after this decision, and the waiters before it.
-    const grantedNow = new Set(grantable.map(({ index }) => index));
-    const holders = [
-      ...live.filter(({ request }, index) => request.granted || grantedNow.has(index)),
-      ...adds.flatMap((local, index) =>
-        added[index]!.rc === RC.OK
-          ? [{ kv: { key: local.key }, request: storedRequest(local, true, decidedAt) }]
-          : []
-      ),
-    ];
-    const storedWaiting =
-      live.filter(({ request }, index) => !request.granted && !grantedNow.has(index)).length;
-    const aheadOf = (addIndex: number) =>
-      storedWaiting +
-      adds.slice(0, addIndex).filter((_, i) => added[i]!.rc === RC.LOCK_ENQUEUED).length;
-    // The version key: without a lease while requests use the resource, on an idle lease once
-    // none does (also when the last ones vanished with their daemon's lease), on the daemon's
-    // lease while only parked requests wait for the resource.
-    const inUse = exists && (stored.length > 0 || added.some(({ rc }) => KEPT_OUTCOMES.has(rc)));
-    const stranded = exists && !inUse && versionLease === NO_LEASE && version > 0;
-    let revision = readAt;
-    if (ops.length > 0 || (exists && !existed) || stranded) {
-      const value: VersionValue = exists
-        ? { idle: idle ?? idleTimeout(0), ...(decided === undefined ? {} : { state: decided }) }
-        : {};
-      const lease = !exists
-        ? this.#lease
-        : inUse
-        ? NO_LEASE
-        : await this.#idleLease(value.idle!).catch((error) => {
-          requeue();
-          throw error;
-        });
-      ops.push(this.#put(resource.versionKey, JSON.stringify(value), lease));
-      const result = await this.#client.txn(
-        [{ key: resource.versionKey, target: "MOD", result: "EQUAL", value: version }],
-        ops,
-      ).catch((error) => {
-        requeue();
-        throw error;
-      });
-      if (!result.succeeded) {
-        requeue();
-        return;
-      }
-      revision = result.revision;
-    }
-    const token = String(revision);
+    if (notices.length > 0) this.#deliver(notices);
+  }
+
+  /**
+   * Books what a written decision did to this daemon's requests and the answers it owes; a
+   * request that left while the txn ran has its key deleted in the next round.
+   */
+  #answer(
+    resource: ResourceState,
+    adds: readonly Local[],
+    decision: Decision<Local>,
+    token: string,
+  ): EtcdNotice[] {
     const now = this.#now();
     const notices: EtcdNotice[] = [];
-    for (const { local, element } of grants) {
-      if (this.#connections.get(local.conn) !== local) {
-        // It left while the txn ran: the key the txn wrote goes in the next round.
-        resource.removals.set(local.key, true);
-        resource.dirty = true;
+    const current = (local: Local) => this.#connections.get(local.conn) === local;
+    const removeLater = (local: Local) => {
+      resource.removals.set(local.key, true);
+      resource.dirty = true;
+    };
+    for (const { own: local, element } of decision.grants) {
+      if (!current(local)) {
+        removeLater(local);
         continue;
       }
       local.state = "held";
@@ -628,23 +545,20 @@ export class EtcdLockTable implements AsyncDisposable {
         ...(element === undefined ? {} : { element }),
       });
     }
-    for (const local of unparked) {
-      if (this.#connections.get(local.conn) !== local) continue; // its key goes with it
+    for (const local of decision.unparked) {
+      if (!current(local)) continue; // its key goes with it
       local.state = "waiting";
       local.since = now;
       // As the in-memory table answers a request its resource's creation queued: at step 24.
       notices.push({ conn: local.conn, rc: RC.LOCK_ENQUEUED, step: 24 });
     }
     adds.forEach((local, index) => {
-      const { rc, element } = added[index]!;
-      const current = this.#connections.get(local.conn) === local;
-      if (!current) {
-        if (KEPT_OUTCOMES.has(rc)) {
-          resource.removals.set(local.key, true);
-          resource.dirty = true;
-        }
+      const { rc, element, blockers } = decision.added[index]!;
+      if (!current(local)) {
+        if (keepsKey(rc)) removeLater(local);
         return;
       }
+      local.since = now;
       if (rc === RC.OK) {
         local.state = "held";
         if (element !== undefined) local.element = element;
@@ -660,7 +574,10 @@ export class EtcdLockTable implements AsyncDisposable {
         notices.push({ conn: local.conn, rc, step: 16 });
       } else if (rc === RC.LOCK_ENQUEUED) {
         local.state = "waiting";
-        const wait = this.#waitInfo(holders, aheadOf(index), now);
+        const wait = blockers && waitInfo(blockers, now, {
+          prefix: this.#prefix,
+          leaseHex: this.#leaseHex,
+        });
         notices.push({ conn: local.conn, rc, step: 16, ...(wait === undefined ? {} : { wait }) });
       } else {
         // Refused: the connection may ask again.
@@ -668,46 +585,8 @@ export class EtcdLockTable implements AsyncDisposable {
         resource.locals.delete(local);
         notices.push({ conn: local.conn, rc, step: 16 });
       }
-      local.since = now;
     });
-    resource.lastRevision = revision;
-    this.#wakeAt(resource, deadline);
-    // A request parked in this round while a later one of the round created the resource: the
-    // next round queues it (no watch event would come for what this round wrote).
-    if (exists && [...resource.locals].some((local) => local.state === "parked")) {
-      resource.dirty = true;
-    }
-    if (notices.length > 0) this.#deliver(notices);
-  }
-
-  /**
-   * What a queued request is told of its blockers (`flom -V`): the longest holder among
-   * `holders`, named as `--status` names it; undefined when none holds.
-   */
-  #waitInfo(
-    holders: { kv: { key: string }; request: StoredRequest }[],
-    ahead: number,
-    now: number,
-  ): WaitInfo | undefined {
-    let first: { kv: { key: string }; request: StoredRequest } | undefined;
-    for (const holder of holders) {
-      if (first === undefined || (holder.request.since ?? now) < (first.request.since ?? now)) {
-        first = holder;
-      }
-    }
-    if (first === undefined) return undefined;
-    const lease = first.kv.key.slice(this.#prefix.length).split("/")[1];
-    const who = first.request.who;
-    const peer = who?.peer ?? "unknown";
-    return {
-      holders: holders.length,
-      ahead,
-      heldMs: Math.max(0, Math.round(now - (first.request.since ?? now))),
-      holder: {
-        peer: lease === this.#leaseHex ? peer : `daemon ${lease}: ${peer}`,
-        ...who?.client,
-      },
-    };
+    return notices;
   }
 
   /** Decides again at `deadline` if this daemon still has a waiter there then. */
@@ -819,40 +698,6 @@ export class EtcdLockTable implements AsyncDisposable {
       }
     })();
   }
-}
-
-/** What a version key's value says; nothing for a value that is not one's. */
-function versionValue(text: string): VersionValue {
-  try {
-    const value = JSON.parse(text);
-    if (typeof value !== "object" || value === null) return {};
-    const idle = Number.isSafeInteger(value.idle) && value.idle > 0 ? value.idle : undefined;
-    return { ...(idle === undefined ? {} : { idle }), state: value.state };
-  } catch {
-    return {};
-  }
-}
-
-/** The value of `local`'s key; `since`: when it entered that state (status views). */
-function storedRequest(
-  local: Local,
-  granted: boolean,
-  since: number,
-  element?: string,
-  parked = false,
-): StoredRequest {
-  const { request } = local;
-  return {
-    name: request.name,
-    mode: request.mode,
-    quantity: request.quantity,
-    wait: request.wait,
-    granted,
-    ...(element === undefined ? {} : { element }),
-    ...(local.who === undefined ? {} : { who: local.who }),
-    since,
-    ...(parked ? { parked } : {}),
-  };
 }
 
 function requestView(local: Local): RequestView {
