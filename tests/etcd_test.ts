@@ -663,6 +663,22 @@ Deno.test({
 
 Deno.test({
   name:
+    "etcd-backed daemons: a daemon stopped cleanly while its client holds a lock leaves no key behind once the resource's idle time is over",
+  ignore,
+  async fn() {
+    await using fixture = await Fixture.start();
+    const stopped = await fixture.daemon("a");
+    using holder = await WireClient.connect(fixture.socket("a"));
+    equal(await holder.lock("solo"), RC.OK);
+    stopped.child.kill("SIGTERM");
+    equal((await stopped.result()).code, 0);
+    await deleted(fixture.cluster, versionKey("solo"));
+    deepStrictEqual(await fixture.cluster.keys("/flom/"), []);
+  },
+});
+
+Deno.test({
+  name:
     "etcd-backed daemons: a sequence's counter survives the death of the daemon that last wrote it while another daemon's client holds a value",
   ignore,
   async fn() {

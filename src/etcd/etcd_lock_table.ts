@@ -237,6 +237,11 @@ export class EtcdLockTable implements AsyncDisposable {
     await this.#client.revokeLease(this.#lease).catch((error) => {
       this.#tracer.trace(TraceModule.LOCKER, `etcd: cannot revoke lease ${this.#lease}: ${error}`);
     });
+    // The revocation took this daemon's requests away without a decision: the resources they
+    // alone used go idle now, not when the next daemon starts.
+    await this.#retireStranded().catch((error) => {
+      this.#tracer.trace(TraceModule.LOCKER, `etcd: cannot retire unused resources: ${error}`);
+    });
   }
 
   /**
@@ -626,7 +631,8 @@ export class EtcdLockTable implements AsyncDisposable {
   /**
    * Retires the resources whose last requests vanished with their daemons' leases while no other
    * daemon looked (their version keys would stay without a lease): each gets its idle lease.
-   * A daemon does it once, at its start; the txn changes nothing a decision wrote meanwhile.
+   * A daemon does it at its start and after revoking its lease; the txn changes nothing a
+   * decision wrote meanwhile.
    */
   async #retireStranded(): Promise<void> {
     const { kvs } = await this.#client.range(this.#prefix, prefixEnd(this.#prefix));
