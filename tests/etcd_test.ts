@@ -197,6 +197,46 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "etcd-backed daemons: every pair of the six lock modes is compatible across daemons as in the original's table, and a hierarchy excludes ancestors and descendants",
+  ignore,
+  async fn() {
+    await using fixture = await Fixture.start();
+    await fixture.daemon("a");
+    await fixture.daemon("b");
+    // Held (rows) against asked (columns): NL CR CW PR PW EX.
+    const compatible = [
+      "111111",
+      "111110",
+      "111000",
+      "110100",
+      "110000",
+      "100000",
+    ];
+    for (let held = 0; held < 6; held++) {
+      using holder = await WireClient.connect(fixture.socket("a"));
+      equal(await holder.lock(`modes${held}`, { mode: held }), RC.OK);
+      for (let asked = 0; asked < 6; asked++) {
+        using other = await WireClient.connect(fixture.socket("b"));
+        const rc = await other.lock(`modes${held}`, { mode: asked, wait: false });
+        equal(rc, compatible[held]![asked] === "1" ? RC.OK : RC.LOCK_BUSY, `${held} then ${asked}`);
+      }
+    }
+    using branch = await WireClient.connect(fixture.socket("a"));
+    equal(await branch.lock("/a/b"), RC.OK);
+    const relatives: [string, number][] = [
+      ["/a", RC.LOCK_BUSY], // an ancestor
+      ["/a/b/c", RC.LOCK_BUSY], // a descendant
+      ["/a/c", RC.OK], // a sibling
+    ];
+    for (const [name, rc] of relatives) {
+      using other = await WireClient.connect(fixture.socket("b"));
+      equal(await other.lock(name, { wait: false }), rc, name);
+    }
+  },
+});
+
+Deno.test({
   name: "etcd-backed daemons: PR holders share a resource across daemons, EX waits for both",
   ignore,
   async fn() {
