@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { LockOutcome, Notice } from "./lock_table.ts";
-import { formatTimestamp, timestampGrain } from "./timestamp.ts";
+import { formatTimestamp, timestampGrain, TimestampResource } from "./timestamp.ts";
 import { newTable, request, START } from "./_testing.ts";
+import { parseResourceName, type ResourceName } from "./names.ts";
 
 function element(outcome: LockOutcome | Notice): string {
   assert.equal(outcome.rc, 0);
@@ -142,3 +143,22 @@ Deno.test(
     assert.deepEqual(table.tick(), [{ conn: 2, rc: 0, element: "x30.000013" }]);
   },
 );
+
+Deno.test("TimestampResource keeps its last grant as state, and books holders granted elsewhere", {
+  permissions: "none",
+}, () => {
+  const at = Date.UTC(2026, 11, 7, 10, 20, 30, 250);
+  const name = parseResourceName("_t_x%S[2]") as Extract<ResourceName, { kind: "timestamp" }>;
+  const first = TimestampResource.create(name, () => at)!;
+  assert.equal(first.lock(1, name, { mode: 0, quantity: 0, wait: true }).rc, 0);
+  assert.deepEqual(first.state(), { last: at * 1000 });
+  // Another copy of the resource, rebuilt from that state and its holder, grants nothing more in
+  // this second and has one slot left; a state that is not one is ignored.
+  const copy = TimestampResource.create(name, () => at + 500)!;
+  copy.restoreState({ last: "soon" });
+  copy.restoreState(first.state());
+  assert.equal(copy.restore(1, "x30"), true);
+  assert.deepEqual(copy.lock(2, name, { mode: 0, quantity: 0, wait: false }), { rc: 4 });
+  assert.equal(copy.restore(3, "x29"), true);
+  assert.equal(copy.restore(4, "x28"), false);
+});
