@@ -2,7 +2,7 @@
  * The lock table's rules on the requests etcd holds: a resource is rebuilt with the in-memory
  * rules of src/resources/ (never written a second time) by replaying its holders, then its
  * waiters in FIFO order, then the new requests; what the rules grant on the way is what may be
- * granted now. Pure: etcd_lock_table.ts reads the requests and records the decisions.
+ * granted now. Pure: decision.ts replays what etcd_lock_table.ts read, and decides.
  */
 import { RC } from "../protocol/return_codes.ts";
 import { parseResourceName } from "../resources/names.ts";

@@ -46,13 +46,14 @@ export interface Resource {
   wake(): Notice[];
   /**
    * Books `conn` as the holder of `element`, which it was granted elsewhere (an etcd-backed
-   * daemon rebuilding a set from the holders etcd records); false when the element is not free.
-   * Only kinds that hand out elements from their name have it.
+   * daemon rebuilding a resource from the holders etcd records); false when the element cannot
+   * be held now. Only kinds that hand out elements have it (sets, sequences, timestamps).
    */
   restore?(conn: ConnId, element: string): boolean;
   /**
    * What the kind remembers beyond its holders and waiters (a sequence's next value and the
-   * values given back), as plain data for an etcd-backed daemon to keep between decisions.
+   * values given back, a timestamp's last grant), as plain data for an etcd-backed daemon to
+   * keep between decisions.
    */
   state?(): unknown;
   /** Takes back what state() gave; anything else leaves the resource as it is. */
