@@ -4,12 +4,15 @@
  * Needs the network the first time (deno compile downloads the runtime of each target); the
  * release workflow builds each target on a runner of its own OS and machine, and tests it there.
  *
- * What the binary needs of the sources: every module, the ones imported dynamically included
- * (their specifiers are literal, so deno compile follows them); the npm package smol-toml (TOML
- * files), embedded from Deno's cache with only the packages main.ts reaches (not the test-only
- * ones of the lock file); the unstable `net` API (discovery, syslog); and every permission, FFI
- * included (the -m status file system calls libfuse3), without prompts.
+ * What it compiles is the bundle of scripts/bundle.ts (dist/bundle/main.js): the same program in
+ * a few JavaScript files, so that a start loads a handful of modules instead of 30 (README,
+ * "Performance"). The bundle holds every module, the ones imported dynamically as chunks that its
+ * literal specifiers name (so deno compile follows them), and the npm package smol-toml (TOML
+ * files); the binary also needs the unstable `net` API (discovery, syslog) and every permission,
+ * FFI included (the -m status file system calls libfuse3), without prompts.
  */
+import { bundleCli } from "./bundle.ts";
+
 const TARGETS = [
   "x86_64-unknown-linux-gnu",
   "aarch64-unknown-linux-gnu",
@@ -19,6 +22,7 @@ const TARGETS = [
 
 const root = new URL("..", import.meta.url).pathname;
 const targets = Deno.args.length > 0 ? Deno.args : TARGETS;
+const { main } = await bundleCli(`${root}dist/bundle`);
 let failed = 0;
 for (const target of targets) {
   if (!TARGETS.includes(target)) {
@@ -35,13 +39,15 @@ for (const target of targets) {
       "--no-prompt",
       "--unstable-net",
       `--config=${root}deno.json`,
+      // The bundle holds its npm code: none of the lock file's packages (the test-only ones
+      // included) belongs in the binary.
       "--node-modules-dir=none",
       "--exclude-unused-npm",
       "--target",
       target,
       "--output",
       `${root}dist/flom-${target}`,
-      `${root}main.ts`,
+      main,
     ],
     cwd: root,
   }).spawn().status;

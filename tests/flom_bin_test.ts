@@ -5,7 +5,7 @@
  * starts flom any other way than through tests/harness.ts's flomCommandLine().
  */
 import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
-import { ROOT, TestDir } from "./harness.ts";
+import { ROOT, runSuiteWith, TestDir } from "./harness.ts";
 
 // A wrapper that logs its arguments, one start per line, and runs flom from the sources.
 function writeWrapper(dir: TestDir): { wrapper: string; log: string } {
@@ -23,19 +23,12 @@ Deno.test("FLOM_BIN=wrapper: the end-to-end tests start flom through that execut
   await using dir = new TestDir();
   const { wrapper, log } = writeWrapper(dir);
   // Two tests of the suite: a fixed output, and locks on two daemons that the wrapper starts.
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      ...["test", "--allow-all", "--no-prompt", `--config=${ROOT}deno.json`],
-      ...["--filter", "/^flom -v prints the version|^use case 6: /"],
-      `${ROOT}tests/cli_test.ts`,
-      `${ROOT}tests/usecase_test.ts`,
-    ],
-    cwd: ROOT,
-    env: { FLOM_BIN: wrapper, NO_COLOR: "1" },
-    stdin: "null",
-  }).output();
-  const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
-  equal(output.code, 0, text);
+  const { code, text } = await runSuiteWith(
+    wrapper,
+    ["tests/cli_test.ts", "tests/usecase_test.ts"],
+    "/^flom -v prints the version|^use case 6: /",
+  );
+  equal(code, 0, text);
   match(text, /ok \| [1-9]\d* passed \| 0 failed/);
   const starts = Deno.readTextFileSync(log).split("\n").filter((line) => line !== "");
   ok(starts.includes("-v") && starts.includes("--version"), starts.join("\n"));

@@ -38,6 +38,30 @@ export function flomCommandLine(args: string[]): string[] {
 /** One executable that runs flom (for PATH): FLOM_BIN's, or scripts/flom. */
 export const FLOM_EXECUTABLE: string = FLOM_BIN ?? `${ROOT}scripts/flom`;
 
+/**
+ * Runs end-to-end test files (paths relative to the repository) in a `deno test` of their own with
+ * FLOM_BIN set to `flomBin`: the suite against another flom executable. Resolves with its exit
+ * status and all it printed.
+ */
+export async function runSuiteWith(
+  flomBin: string,
+  files: string[],
+  filter?: string,
+): Promise<{ code: number; text: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      ...["test", "--allow-all", "--no-prompt", `--config=${ROOT}deno.json`],
+      ...(filter === undefined ? [] : ["--filter", filter]),
+      ...files.map((file) => `${ROOT}${file}`),
+    ],
+    cwd: ROOT,
+    env: { FLOM_BIN: flomBin, NO_COLOR: "1" },
+    stdin: "null",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: output.code, text: decoder.decode(output.stdout) + decoder.decode(output.stderr) };
+}
+
 /** A command line as one `sh -c` word list: each word single-quoted. */
 export function shellWords(words: string[]): string {
   return words.map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
