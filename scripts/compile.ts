@@ -4,12 +4,14 @@
  * Needs the network the first time (deno compile downloads the runtime of each target); the
  * release workflow builds each target on a runner of its own OS and machine, and tests it there.
  *
- * What it compiles is the bundle of scripts/bundle.ts (dist/bundle/main.js): the same program in
- * a few JavaScript files, so that a start loads a handful of modules instead of 30 (README,
- * "Performance"). The bundle holds every module, the ones imported dynamically as chunks that its
- * literal specifiers name (so deno compile follows them), and the npm package smol-toml (TOML
- * files); the binary also needs the unstable `net` API (discovery, syslog) and every permission,
- * FFI included (the -m status file system calls libfuse3), without prompts.
+ * What it compiles is the bundle of scripts/bundle.ts (dist/bundle/main.js): the same program as
+ * the sources in a few JavaScript files, which start faster (README, "Performance"). The bundle
+ * holds every module, the ones imported dynamically as chunks that its literal specifiers name (so
+ * deno compile follows them), and the npm package smol-toml (TOML files): it needs no import map,
+ * no lock file and no node_modules, so no configuration file either (which also keeps the sources'
+ * unstable lazy loading of dynamic imports, a `deno run` feature, away from the compiler). The
+ * binary needs the unstable `net` API (discovery, syslog) and every permission, FFI included (the
+ * -m status file system calls libfuse3), without prompts.
  */
 import { bundleCli } from "./bundle.ts";
 
@@ -38,11 +40,8 @@ for (const target of targets) {
       "--allow-all",
       "--no-prompt",
       "--unstable-net",
-      `--config=${root}deno.json`,
-      // The bundle holds its npm code: none of the lock file's packages (the test-only ones
-      // included) belongs in the binary.
+      "--no-config",
       "--node-modules-dir=none",
-      "--exclude-unused-npm",
       "--target",
       target,
       "--output",
