@@ -7,6 +7,7 @@ import { cpuPerPair, LOADS } from "./bench/cpu.ts";
 import { measureCli, wallMs } from "./bench/cli.ts";
 import { acquire, requestBytes } from "./bench/load.ts";
 import { cliLockPath } from "../tests/module_graph.ts";
+import { bundleCli } from "./bundle.ts";
 import { measureHandOffs, tracedHandOffs } from "./bench/handoff.ts";
 import {
   denoRun,
@@ -102,13 +103,28 @@ try {
   progress("CLI wall time");
   await withServers(async ({ flom }) => {
     const modules = cliLockPath().size;
-    const cli = await measureCli(flom.socket, CLI_RUNS, { dir, modules });
+    const { main } = await bundleCli(`${dir}/bundle`);
+    const cli = await measureCli(flom.socket, CLI_RUNS, { dir, modules, bundle: main });
     figures.push(
       ratioFigure("`flom -r R -- true`, daemon running", cli.flom, cli.floor, "ms", 1.25),
       ratioFigure(
         `the same, against the floor split into ${modules} modules like flom's lock path`,
         cli.flom,
         cli.modularFloor,
+        "ms",
+        1.25,
+      ),
+      ratioFigure(
+        "the same, bundled as `deno task compile` compiles it",
+        cli.bundled,
+        cli.floor,
+        "ms",
+        1.25,
+      ),
+      ratioFigure(
+        "the same bundle, against the floor that also takes and releases the lock",
+        cli.bundled,
+        cli.lockFloor,
         "ms",
         1.25,
       ),

@@ -1,7 +1,8 @@
 /**
- * CLI wall time: `flom -s SOCKET -r R -- true` against a running daemon next to the spawn floor
- * script, both under the same `deno run` flags, run alternately so that the machine's drift
- * touches both alike.
+ * CLI wall time: `flom -s SOCKET -r R -- true` against a running daemon, from the sources and from
+ * the bundle that `deno task compile` compiles, next to the spawn floor script and the lock floor
+ * script (the spawn floor plus a canned lock and unlock), all under the same `deno run` flags, run
+ * alternately so that the machine's drift touches all alike.
  */
 import { denoRun, ROOT } from "./processes.ts";
 import { median } from "./stats.ts";
@@ -35,21 +36,36 @@ function modularFloor(dir: string, count: number): string {
 export async function measureCli(
   socket: string,
   runs: number,
-  options: { dir: string; modules: number },
-): Promise<{ flom: number; floor: number; modularFloor: number }> {
-  const flom = denoRun(`${ROOT}main.ts`, ["-s", socket, "-r", "R", "--", "true"]);
-  const floor = denoRun(`${ROOT}scripts/bench/floor_cli.ts`, []);
-  const modular = denoRun(modularFloor(options.dir, options.modules), []);
-  await wallMs(modular); // its modules enter the runtime's caches, as flom's have
-  const times = { flom: [] as number[], floor: [] as number[], modularFloor: [] as number[] };
+  options: { dir: string; modules: number; bundle: string },
+): Promise<{
+  flom: number;
+  bundled: number;
+  floor: number;
+  modularFloor: number;
+  lockFloor: number;
+}> {
+  const args = ["-s", socket, "-r", "R", "--", "true"];
+  const commands = {
+    flom: denoRun(`${ROOT}main.ts`, args),
+    bundled: denoRun(options.bundle, args),
+    floor: denoRun(`${ROOT}scripts/bench/floor_cli.ts`, []),
+    modularFloor: denoRun(modularFloor(options.dir, options.modules), []),
+    lockFloor: denoRun(`${ROOT}scripts/bench/floor_lock_cli.ts`, [socket]),
+  };
+  // Their modules enter the runtime's caches, as the sources' have.
+  await wallMs(commands.bundled);
+  await wallMs(commands.modularFloor);
+  const names = ["floor", "modularFloor", "lockFloor", "flom", "bundled"] as const;
+  const times = new Map(names.map((name) => [name, [] as number[]]));
   for (let i = 0; i < runs; i++) {
-    times.floor.push(await wallMs(floor));
-    times.modularFloor.push(await wallMs(modular));
-    times.flom.push(await wallMs(flom));
+    for (const name of names) times.get(name)!.push(await wallMs(commands[name]));
   }
+  const medianOf = (name: typeof names[number]) => median(times.get(name)!);
   return {
-    flom: median(times.flom),
-    floor: median(times.floor),
-    modularFloor: median(times.modularFloor),
+    flom: medianOf("flom"),
+    bundled: medianOf("bundled"),
+    floor: medianOf("floor"),
+    modularFloor: medianOf("modularFloor"),
+    lockFloor: medianOf("lockFloor"),
   };
 }
