@@ -2,7 +2,7 @@
  * Bundles the CLI for `deno compile`: main.ts and every module it reaches, as the few JavaScript
  * files of `deno bundle --code-splitting` (esbuild): a file per dynamic import's branch (the daemon,
  * help, status, TLS…) and the chunks they share, plain JavaScript with the npm package smol-toml
- * inside. Under `deno run` it starts 10 ms sooner than the sources, the same code (README,
+ * inside. Under `deno run` it starts 6–7 ms sooner than the sources, the same code (README,
  * "Performance"). The sources stay the program: the test suite runs them, and the bundle is checked
  * against the same end-to-end tests (tests/bundle_test.ts).
  *

@@ -3,7 +3,8 @@
  * the daemon does around the command, in one file: it connects to the daemon's UNIX socket, sends
  * a canned exclusive lock request for `R`, reads the grant, runs `true` as the spawn floor does,
  * then sends the unlock, half-closes and reads until the daemon closes. What any Deno program that
- * takes flom's lock pays, before any option, configuration or module of its own.
+ * takes flom's lock pays, before any option, configuration or module of its own. The spawn floor's
+ * lines are repeated, not imported: a floor is one file, as a module more costs what it measures.
  * Usage: deno run -A scripts/bench/floor_lock_cli.ts SOCKET
  */
 const XML = '<?xml version="1.0" encoding="UTF-8" ?>';
