@@ -10,6 +10,8 @@
  * OUTDIR/deno.json, and OUTDIR/flom: a script that runs the bundle as scripts/flom runs the sources.
  */
 
+import { shellWords } from "./shell_words.ts";
+
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 
 /** The `deno run` flags of scripts/flom, for the bundle's script. */
@@ -58,13 +60,9 @@ export async function bundleCli(outdir: string): Promise<Bundle> {
   const bundle = { main: `${outdir}/main.js`, script: `${outdir}/flom` };
   Deno.writeTextFileSync(`${outdir}/deno.json`, JSON.stringify(bundleConfig()) + "\n");
   const config = `--config=${outdir}/deno.json`;
-  const quoted = [Deno.execPath(), ...DENO_RUN, config, bundle.main].map(shellQuote).join(" ");
-  Deno.writeTextFileSync(bundle.script, `#!/bin/sh\nexec ${quoted} "$@"\n`, { mode: 0o755 });
+  const command = shellWords([Deno.execPath(), ...DENO_RUN, config, bundle.main]);
+  Deno.writeTextFileSync(bundle.script, `#!/bin/sh\nexec ${command} "$@"\n`, { mode: 0o755 });
   return bundle;
-}
-
-function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 if (import.meta.main) {

@@ -7,6 +7,9 @@
 
 import { deepStrictEqual } from "node:assert/strict";
 
+// Shared with scripts/bundle.ts, which writes the bundle's start script.
+export { shellWords } from "../scripts/shell_words.ts";
+
 export const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 const MAIN = `${ROOT}main.ts`;
 const DENO_FLAGS = ["run", "--allow-all", "--no-prompt", "--quiet", `--config=${ROOT}deno.json`];
@@ -60,11 +63,6 @@ export async function runSuiteWith(
   }).output();
   const decoder = new TextDecoder();
   return { code: output.code, text: decoder.decode(output.stdout) + decoder.decode(output.stderr) };
-}
-
-/** A command line as one `sh -c` word list: each word single-quoted. */
-export function shellWords(words: string[]): string {
-  return words.map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
 }
 
 /** The result of a finished flom run. */
