@@ -150,12 +150,14 @@ function escapeValue(value: string): string {
 }
 
 // Clients repeat their requests byte for byte (a program locks and unlocks the same names over
-// and over): a daemon reads each distinct text once, then looks it up. Bounded: emptied when full.
+// and over): a daemon reads each distinct message once, then finds it by its bytes, a hash and a
+// comparison, without making its text. Bounded: emptied when full; a colliding message replaces
+// the one before it.
 const DECODED_LIMIT = 1024;
-const decoded = new Map<string, Readonly<Message>>();
+const decoded = new Map<number, { bytes: Uint8Array; message: Readonly<Message> }>();
 
 /**
- * Reads one message. The result is frozen: the same text gives the same object.
+ * Reads one message. The result is frozen: the same bytes give the same object.
  *
  * @throws {ProtocolError} `RC.MSG_DESERIALIZE_ERROR` for bytes that are not one well-formed
  * `<msg>` document (or hold a non-integer number or invalid base64 name),
@@ -163,6 +165,9 @@ const decoded = new Map<string, Readonly<Message>>();
  * that is no valid message.
  */
 export function decodeMessage(bytes: Uint8Array): Message {
+  const hash = hashBytes(bytes);
+  const known = decoded.get(hash);
+  if (known !== undefined && equalBytes(known.bytes, bytes)) return known.message;
   let text: string;
   try {
     // Fatal and BOM-preserving: GLib refuses invalid UTF-8 and does not skip a byte order mark.
@@ -170,14 +175,26 @@ export function decodeMessage(bytes: Uint8Array): Message {
   } catch {
     throw malformed("invalid UTF-8");
   }
-  const known = decoded.get(text);
-  if (known !== undefined) return known;
   // GLib's UTF-8 validation stops at a NUL byte.
   if (text.includes("\0")) throw malformed("NUL byte");
   const message = Object.freeze(interpret(parseDocument(text)));
   if (decoded.size === DECODED_LIMIT) decoded.clear();
-  decoded.set(text, message);
+  // A copy: the bytes may be a view of a read buffer that the next read overwrites.
+  decoded.set(hash, { bytes: bytes.slice(), message });
   return message;
+}
+
+// FNV-1a, 32 bits.
+function hashBytes(bytes: Uint8Array): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
+  return hash;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 type Attributes = ReadonlyMap<string, string>;

@@ -663,7 +663,7 @@ Deno.test(
   },
 );
 
-Deno.test("decodeMessage() reads a repeated text once: the same frozen message", {
+Deno.test("decodeMessage() reads repeated bytes once: the same frozen message", {
   permissions: "none",
 }, () => {
   const bytes = encodeMessage({ kind: "unlock", name: "repeated", rollback: false });
@@ -673,3 +673,25 @@ Deno.test("decodeMessage() reads a repeated text once: the same frozen message",
   assert.ok(Object.isFrozen(first));
   assert.deepEqual(first, { kind: "unlock", name: "repeated", rollback: false });
 });
+
+Deno.test(
+  "decodeMessage() keeps its own copy of the bytes it has read: a reused buffer is read anew",
+  {
+    permissions: "none",
+  },
+  () => {
+    const buffer = new Uint8Array(512);
+    const [a, b] = ["reusedA", "reusedB"].map((name) =>
+      encodeMessage({ kind: "unlock", name, rollback: false })
+    );
+    buffer.set(a!);
+    const first = decodeMessage(buffer.subarray(0, a!.length));
+    buffer.set(b!);
+    const second = decodeMessage(buffer.subarray(0, b!.length));
+    assert.deepEqual([first, second].map((message) => message.kind === "unlock" && message.name), [
+      "reusedA",
+      "reusedB",
+    ]);
+    assert.strictEqual(decodeMessage(a!), first);
+  },
+);
