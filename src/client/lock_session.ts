@@ -157,10 +157,13 @@ export class LockSession implements AsyncDisposable {
         this.#tracer.trace(TraceModule.CLIENT, "flom_client_lock: timeout expired");
         return { status: "timeout" };
       }
-      this.#tracer.trace(
-        TraceModule.CLIENT,
-        `flom_client_lock: answer step=${answer.step} rc=${answer.rc} (${strerror(answer.rc)})`,
-      );
+      // The reason's text only when traced: the table of texts is built on first use.
+      if (this.#tracer.enabled(TraceModule.CLIENT)) {
+        this.#tracer.trace(
+          TraceModule.CLIENT,
+          `flom_client_lock: answer step=${answer.step} rc=${answer.rc} (${strerror(answer.rc)})`,
+        );
+      }
       if (answer.step !== (first ? 16 : 24)) {
         throw new ClientError(RC.PROTOCOL_ERROR, `unexpected answer step ${answer.step}`);
       }
