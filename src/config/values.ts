@@ -6,6 +6,7 @@
 import { LockMode } from "../resources/lock_mode.ts";
 import { parseResourceName, resourceNameAdvice } from "../resources/names.ts";
 import { DEFAULT_RESOURCE_NAME } from "./settings.ts";
+import { encodeUtf8 } from "../protocol/binary_string.ts";
 
 /**
  * Where an integer is written: `"option"` is GLib's `strtol(text, 0)` (`0x10` = 16, `010` = 8,
@@ -200,7 +201,7 @@ export const SOCKET_NAME_MAX_BYTES = 107;
 
 /** The length of `text` in UTF-8 bytes, the unit of path limits. */
 export function utf8Length(text: string): number {
-  return new TextEncoder().encode(text).length;
+  return encodeUtf8(text).length;
 }
 
 /** Refuses a socket name longer than {@link SOCKET_NAME_MAX_BYTES}; `option` names it. */
