@@ -35,8 +35,8 @@ export class MessageFramer {
    * included), in order. Bytes after the last terminator are kept for the next call. A message
    * that lies wholly in `chunk` is a view of it, not a copy: read it before `chunk` changes.
    *
-   * @throws {ProtocolError} `RC.BUFFER_OVERFLOW` as soon as the pending, unterminated part
-   * exceeds `maxBytes` (a message longer than `maxBytes`, terminator included, is refused).
+   * @throws {ProtocolError} `RC.BUFFER_OVERFLOW` from the push that makes a message, or the
+   * pending, unterminated part, longer than `maxBytes` (terminator included).
    * Messages completed earlier in the same chunk are lost with it; the stream is unusable after.
    */
   push(chunk: Uint8Array): Uint8Array[] {
@@ -45,7 +45,7 @@ export class MessageFramer {
     for (let i = 0; i < chunk.length; i++) {
       if (this.#matched === 0) {
         // Outside a terminator only its first byte matters: the runtime's native search finds
-        // it, where a loop over every byte in JavaScript was the daemon's costliest step.
+        // it, where a loop over every byte in JavaScript cost the daemon a microsecond a pair.
         i = chunk.indexOf(TERMINATOR_START, i);
         if (i === -1) break;
       }
