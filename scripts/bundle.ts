@@ -11,11 +11,9 @@
  */
 
 import { shellWords } from "./shell_words.ts";
+import { DENO_RUN_FLAGS } from "../src/client/launch_daemon.ts";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
-
-/** The `deno run` flags of scripts/flom, for the bundle's script. */
-const DENO_RUN = ["run", "--allow-all", "--no-prompt", "--quiet"];
 
 /**
  * The bundle's own deno.json: the unstable features of the sources' deno.json (the `net` API for
@@ -60,7 +58,7 @@ export async function bundleCli(outdir: string): Promise<Bundle> {
   const bundle = { main: `${outdir}/main.js`, script: `${outdir}/flom` };
   Deno.writeTextFileSync(`${outdir}/deno.json`, JSON.stringify(bundleConfig()) + "\n");
   const config = `--config=${outdir}/deno.json`;
-  const command = shellWords([Deno.execPath(), ...DENO_RUN, config, bundle.main]);
+  const command = shellWords([Deno.execPath(), ...DENO_RUN_FLAGS, config, bundle.main]);
   Deno.writeTextFileSync(bundle.script, `#!/bin/sh\nexec ${command} "$@"\n`, { mode: 0o755 });
   return bundle;
 }

@@ -8,9 +8,12 @@ import { RC } from "../protocol/return_codes.ts";
 import type { Settings } from "../config/settings.ts";
 import { decodeUtf8 } from "../protocol/binary_string.ts";
 
-// The permissions a daemon re-launched under `deno run` needs: it listens, reads its machine
-// id, and must never stop on a permission prompt (it has no terminal).
-const DENO_RUN_FLAGS = ["run", "--allow-all", "--no-prompt", "--quiet"];
+/**
+ * The `deno run` flags of flom run from JavaScript, as a daemon re-launched under `deno run` and
+ * the bundle's start script (scripts/bundle.ts) run it: a daemon listens, reads its machine id,
+ * and must never stop on a permission prompt (it has no terminal).
+ */
+export const DENO_RUN_FLAGS = ["run", "--allow-all", "--no-prompt", "--quiet"];
 
 // Starts the daemon in the background and exits at once, so that the daemon is an orphan from
 // its first instant, as the original's double-forked daemon is: tools that select processes by
